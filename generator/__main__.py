@@ -1,0 +1,7 @@
+"""Allow `python -m generator ...` to work like the `newsgen` command."""
+
+import sys
+
+from generator.cli import main
+
+sys.exit(main())

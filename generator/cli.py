@@ -1,0 +1,93 @@
+"""The `newsgen` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from generator import __version__
+from generator.build import BuildReport, BuildRequest, build
+from generator.errors import BuildError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    return args.run(args)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsgen", description="Build and preview a static news site.")
+    parser.add_argument("--version", action="version", version=f"newsgen {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_build_command(commands)
+    return parser
+
+
+def add_site_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
+                        help="the site folder, holding site.yaml and content/ (default: .)")
+
+
+def add_build_command(commands) -> None:
+    p = commands.add_parser("build", help="build the site into the output folder",
+                            description="Build the site into the output folder. Nothing in "
+                            "the output changes unless every page renders.")
+    add_site_options(p)
+    p.add_argument("--output", "-o", type=Path, metavar="DIR",
+                   help="the output folder (default: `output` in the site folder, or "
+                   "site.yaml's `output`)")
+    p.add_argument("--base-url", metavar="URL",
+                   help="publish for this URL instead of site.yaml's base_url, "
+                   "e.g. https://example.org/news/")
+    p.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
+    p.add_argument("--future", action="store_true", help="include articles dated in the future")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("--no-cache", action="store_true",
+                   help="neither read nor write the parse cache (.newsgen-cache/)")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+    p.set_defaults(run=run_build)
+
+
+def run_build(args) -> int:
+    request = BuildRequest(site_dir=args.site, output=args.output, base_url=args.base_url,
+                           drafts=args.drafts, future=args.future, strict=args.strict,
+                           use_cache=not args.no_cache)
+    try:
+        report = build(request)
+    except BuildError as exc:
+        print_problems(exc.problems)
+        print(f"build failed: {len(exc.problems)} problem(s); the output folder was not "
+              "changed", file=sys.stderr)
+        return 1
+    for w in report.warnings:
+        print(w, file=sys.stderr)
+    if not args.quiet:
+        print(summary(report))
+    return 0
+
+
+def print_problems(problems) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+
+
+def summary(report: BuildReport) -> str:
+    site, write = report.site, report.write
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(report.pages.items()))
+    lines = [f"built {len(site.articles)} articles, {len(site.pages)} pages into "
+             f"{report.output_dir} in {report.seconds:.2f}s",
+             f"  outputs: {kinds}",
+             f"  files: {len(write.written)} written, {write.unchanged} unchanged, "
+             f"{len(write.removed)} removed"]
+    for source, reason in site.excluded:
+        lines.append(f"  left out: {source} ({reason})")
+    if site.next_scheduled:
+        lines.append(f"  next scheduled article goes live at {site.next_scheduled.isoformat()}"
+                     " (rebuild then)")
+    return "\n".join(lines)

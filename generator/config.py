@@ -1,0 +1,163 @@
+"""site.yaml: a typed, frozen configuration; unknown keys and bad values are all reported."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from generator.errors import BuildError, Problem, closest
+from generator.yamldoc import YamlProblem, load_mapping
+
+CONFIG_FILE = "site.yaml"
+
+DEFAULT_URLS = {
+    "article": "{year}/{month}/{day}/{slug}/",
+    "page": "{slug}/",
+    "category": "category/{slug}/",
+    "tag": "tag/{slug}/",
+    "author": "author/{slug}/",
+    "archive": "archive/{year}/{month}/",
+}
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Everything site.yaml can say, with the defaults a new site gets."""
+
+    title: str = "My News Site"  # the site name, shown in the header and feeds
+    base_url: str = "http://localhost:8000/"  # where the site is published, may carry a path
+    language: str = "en"  # language of the theme strings and <html lang>
+    timezone: str = "UTC"  # zone for dates written without one
+    description: str = ""  # one line about the site, for meta tags and feeds
+    author: str = ""  # publisher name for feeds and JSON-LD; defaults to the title
+    copyright: str = ""  # footer line; defaults to "© year title"
+    logo: str = ""  # site-relative path of a logo image
+    theme: str = "news"  # a theme name under themes/ or a folder path
+    per_page: int = 10  # articles per listing page
+    feed_items: int = 20  # newest articles in each feed
+    home_sections: int = 4  # stories per category section on the home page
+    related: int = 4  # related articles under an article
+    news_sitemap_days: int = 2  # how recent an article must be for news-sitemap.xml
+    unicode_slugs: bool = False  # keep "política" instead of "politica"
+    output: str = "output"  # the output folder, relative to the site folder
+    urls: dict = field(default_factory=lambda: dict(DEFAULT_URLS))  # URL patterns by kind
+    extra: dict = field(default_factory=dict)  # free values for custom templates
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def base_path(self) -> str:
+        """The path part of base_url, always with slashes on both ends: "/" or "/news/"."""
+        path = urlsplit(self.base_url).path.strip("/")
+        return f"/{path}/" if path else "/"
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def publisher(self) -> str:
+        return self.author or self.title
+
+    def digest(self) -> str:
+        """A fingerprint of every setting, for caches and output dependencies."""
+        text = repr(sorted(dataclasses.asdict(self).items()))
+        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(SiteConfig)}
+_INT_KEYS = {"per_page", "feed_items", "home_sections", "related", "news_sitemap_days"}
+
+
+def load_config(site_dir: Path, overrides: dict[str, Any] | None = None) -> SiteConfig:
+    """Read site.yaml (if any), apply command-line overrides, check everything at once."""
+    path = site_dir / CONFIG_FILE
+    raw: dict[str, tuple[Any, int | None]] = {}
+    problems: list[Problem] = []
+    if path.exists():
+        raw, problems = _read(path)
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            raw[key] = (value, None)
+    values = {}
+    for key, (value, line) in raw.items():
+        checked = _check(key, value, line, problems)
+        if checked is not None:
+            values[key] = checked
+    if problems:
+        raise BuildError(problems)
+    if "urls" in values:
+        values["urls"] = {**DEFAULT_URLS, **values["urls"]}
+    if not values.get("base_url", "/").endswith("/"):
+        values["base_url"] += "/"
+    return SiteConfig(**values)
+
+
+def _read(path: Path) -> tuple[dict, list[Problem]]:
+    try:
+        fields = load_mapping(path.read_text(encoding="utf-8-sig"))
+    except YamlProblem as exc:
+        line = exc.line + 1 if exc.line is not None else None
+        return {}, [Problem(CONFIG_FILE, line, exc.message, "fix the YAML syntax on that line")]
+    except UnicodeDecodeError as exc:
+        return {}, [Problem(CONFIG_FILE, None, f"not UTF-8 text ({exc.reason})",
+                            "save the file as UTF-8")]
+    return {k: (f.text if k in _TEXT_KEYS and f.text is not None else f.value, f.line + 1)
+            for k, f in (fields or {}).items()}, []
+
+
+_TEXT_KEYS = {"title", "description", "author", "copyright", "language", "timezone", "logo",
+              "theme", "output", "base_url"}
+
+
+def _check(key: str, value: Any, line: int | None, problems: list[Problem]) -> Any:
+    def bad(message: str, hint: str) -> None:
+        problems.append(Problem(CONFIG_FILE, line, message, hint))
+
+    if key not in _FIELDS:
+        bad(f"unknown setting `{key}`",
+            closest(key, _FIELDS) or "custom values go under `extra:`")
+        return None
+    if key in _TEXT_KEYS:
+        value = str(value)
+    if key in _INT_KEYS and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        bad(f"`{key}` must be a whole number above 0, not {value!r}", f"write e.g. `{key}: 10`")
+        return None
+    if key == "unicode_slugs" and not isinstance(value, bool):
+        bad("`unicode_slugs` must be true or false", "write `unicode_slugs: true`")
+        return None
+    if key in ("urls", "extra") and not isinstance(value, dict):
+        bad(f"`{key}` must be a mapping of names to values", f"see the README for `{key}:`")
+        return None
+    return _check_value(key, value, bad)
+
+
+def _check_value(key: str, value: Any, bad) -> Any:
+    if key == "timezone":
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            bad(f"unknown time zone `{value}`", "use an IANA name such as `Europe/Madrid` or `UTC`")
+            return None
+    if key == "base_url":
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            bad(f"`base_url` must be an absolute http(s) URL, not `{value}`",
+                "write e.g. `base_url: https://example.org/` or `https://example.org/news/`")
+            return None
+    if key == "urls":
+        unknown = [k for k in value if k not in DEFAULT_URLS]
+        for name in unknown:
+            bad(f"unknown URL kind `{name}` under `urls`",
+                closest(name, DEFAULT_URLS) or f"known kinds: {', '.join(DEFAULT_URLS)}")
+        if unknown:
+            return None
+    return value

@@ -1,0 +1,244 @@
+"""Articles and pages: what one content file says, checked and typed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import PurePosixPath
+from zoneinfo import ZoneInfo
+
+from generator.errors import ContentError, Problem, closest
+from generator.frontmatter import split
+from generator.markup import MarkdownRenderer, first_paragraph_text, plain_text
+from generator.slugs import is_valid_slug, slugify
+from generator.yamldoc import Field
+
+ARTICLES_DIR = "content/articles/"
+PAGES_DIR = "content/pages/"
+
+ARTICLE_FIELDS = ("title", "date", "category", "tags", "author", "summary", "image", "image_alt",
+                  "image_caption", "slug", "updated", "expires", "draft", "lang", "extra")
+PAGE_FIELDS = ("title", "slug", "menu", "summary", "lang", "draft", "image", "image_alt",
+               "updated", "extra")
+WORDS_PER_MINUTE = 220
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news story, as its file describes it; `route` is filled in by the site model."""
+
+    source: str  # site-relative path of the file, e.g. content/articles/2026/x.md
+    title: str  # the headline
+    date: datetime  # publication time, time-zone aware
+    slug: str  # URL name, from front matter or the file name
+    body_html: str  # the rendered Markdown
+    summary: str = ""  # plain-text standfirst (given, or the first paragraph)
+    categories: tuple[str, ...] = ()  # section names; the first is the primary one
+    tags: tuple[str, ...] = ()  # tag names
+    authors: tuple[str, ...] = ()  # bylines
+    image: str = ""  # featured image: site-relative path or absolute URL
+    image_alt: str = ""  # its alternative text
+    image_caption: str = ""  # its caption
+    updated: datetime | None = None  # last substantive update
+    expires: datetime | None = None  # after this time the article is left out
+    draft: bool = False  # drafts are left out unless asked for
+    lang: str = ""  # the article's language when it differs from the site's
+    words: int = 0  # length of the body, for reading time
+    extra: dict = field(default_factory=dict)  # free values for custom templates
+    route: str = ""  # site-relative route ("2026/11/24/slug/"), set by the site model
+    digest: str = ""  # digest of the source file, so outputs know when it changed
+    line_of: dict = field(default_factory=dict, compare=False)  # front-matter key -> line
+
+    @property
+    def category(self) -> str:
+        return self.categories[0] if self.categories else ""
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, round(self.words / WORDS_PER_MINUTE))
+
+
+@dataclass(frozen=True)
+class Page:
+    """A standalone page such as About Us; `menu` puts it in the navigation."""
+
+    source: str  # site-relative path of the file
+    title: str  # page heading
+    slug: str  # URL name
+    body_html: str  # the rendered Markdown
+    summary: str = ""  # description for meta tags
+    menu: int | None = None  # position in the navigation, None when not listed
+    lang: str = ""  # language when it differs from the site's
+    draft: bool = False  # left out unless drafts are asked for
+    image: str = ""  # image for link previews
+    image_alt: str = ""  # its alternative text
+    updated: datetime | None = None  # last update, for the sitemap
+    extra: dict = field(default_factory=dict)  # free values for custom templates
+    route: str = ""  # set by the site model
+    digest: str = ""  # digest of the source file
+    line_of: dict = field(default_factory=dict, compare=False)  # front-matter key -> line
+
+
+@dataclass
+class _Reader:
+    """Reads typed values out of front matter, collecting problems with their lines."""
+
+    path: str
+    fields: dict[str, Field]
+    zone: ZoneInfo
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def fail(self, key: str, message: str, hint: str) -> None:
+        line = self.fields[key].line if key in self.fields else 2
+        self.problems.append(Problem(self.path, line, message, hint))
+
+    def text(self, key: str, required: bool = False) -> str:
+        f = self.fields.get(key)
+        if f is None or f.value is None:
+            if required:
+                self.fail(key, f"`{key}` is missing", f"add a line `{key}: ...` to the front matter")
+            return ""
+        if f.text is None:
+            self.fail(key, f"`{key}` must be text, not a list or mapping",
+                      f"write `{key}: some text` on one line")
+            return ""
+        value = f.text.strip()
+        if required and not value:
+            self.fail(key, f"`{key}` is empty", f"give the {key} some text")
+        return value
+
+    def names(self, key: str) -> tuple[str, ...]:
+        f = self.fields.get(key)
+        if f is None or f.value is None:
+            return ()
+        if f.text is not None:
+            items = [s.strip() for s in f.text.split(",")] if key == "tags" else [f.text.strip()]
+        elif isinstance(f.value, list) and all(not isinstance(v, (list, dict)) for v in f.value):
+            items = [str(v).strip() for v in f.value if v is not None]
+        else:
+            self.fail(key, f"`{key}` must be a name or a list of names",
+                      f"write `{key}: Name` or `{key}: [First, Second]`")
+            return ()
+        return tuple(dict.fromkeys(i for i in items if i))
+
+    def moment(self, key: str, required: bool = False) -> datetime | None:
+        raw = self.text(key, required)
+        if not raw:
+            return None
+        try:
+            value = _parse_moment(raw)
+        except ValueError:
+            self.fail(key, f"`{key}: {raw}` is not a valid date",
+                      "use ISO 8601, e.g. `2026-11-24` or `2026-11-24T09:30:00+01:00`, "
+                      "and check that the day exists")
+            return None
+        return value if value.tzinfo else value.replace(tzinfo=self.zone)
+
+    def flag(self, key: str) -> bool:
+        f = self.fields.get(key)
+        if f is None or f.value is None:
+            return False
+        if not isinstance(f.value, bool):
+            self.fail(key, f"`{key}` must be true or false, not `{f.text}`",
+                      f"write `{key}: true` or `{key}: false`")
+            return False
+        return f.value
+
+    def mapping(self, key: str) -> dict:
+        f = self.fields.get(key)
+        if f is None or f.value is None:
+            return {}
+        if not isinstance(f.value, dict):
+            self.fail(key, f"`{key}` must be a mapping", f"indent `name: value` lines under `{key}:`")
+            return {}
+        return f.value
+
+    def warn_unknown(self, known: tuple[str, ...]) -> None:
+        for key, f in self.fields.items():
+            if key not in known:
+                hint = closest(key, known)
+                hint = f"{hint} Custom fields go under `extra:`." if hint \
+                    else "custom fields go under `extra:`"
+                self.warnings.append(Problem(self.path, f.line, f"unknown field `{key}`", hint,
+                                             severity="warning"))
+
+
+def _parse_moment(raw: str) -> datetime:
+    raw = raw.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        return datetime.combine(date.fromisoformat(raw), time())
+    return datetime.fromisoformat(raw.replace(" ", "T", 1) if " " in raw else raw)
+
+
+def parse_document(path: str, text: str, zone: ZoneInfo, md: MarkdownRenderer,
+                   unicode_slugs: bool = False) -> tuple[Article | Page, list[Problem]]:
+    """Read one content file into an Article or a Page; returns it with its warnings.
+
+    Raises ContentError with every problem of the file when it cannot be used.
+    """
+    parts = split(text, path)
+    reader = _Reader(path, parts.fields, zone)
+    is_page = path.startswith(PAGES_DIR)
+    body_html = md.render(parts.body)
+    if is_page:
+        doc = _page(reader, path, body_html, unicode_slugs)
+    else:
+        doc = _article(reader, path, parts.body, body_html, unicode_slugs)
+    reader.warn_unknown(PAGE_FIELDS if is_page else ARTICLE_FIELDS)
+    if reader.problems:
+        raise ContentError(*reader.problems)
+    return doc, reader.warnings
+
+
+def _slug(reader: _Reader, path: str, title: str, unicode_slugs: bool) -> str:
+    given = reader.text("slug")
+    if given:
+        if not is_valid_slug(given):
+            reader.fail("slug", f"`slug: {given}` is not a valid URL name",
+                        "use only letters, digits and hyphens, e.g. `slug: my-story`")
+        return given
+    slug = slugify(PurePosixPath(path).stem, unicode_slugs)
+    if not slug:
+        slug = slugify(title, unicode_slugs)
+    if not slug:
+        reader.fail("title", "the file name and title give an empty URL name",
+                    "add `slug: some-words` to the front matter")
+    return slug
+
+
+def _article(reader: _Reader, path: str, body: str, body_html: str, uni: bool) -> Article:
+    title = reader.text("title", required=True)
+    when = reader.moment("date", required=True)
+    return Article(
+        source=path, title=title, date=when or datetime.min.replace(tzinfo=reader.zone),
+        slug=_slug(reader, path, title, uni), body_html=body_html,
+        summary=reader.text("summary") or first_paragraph_text(body_html),
+        categories=reader.names("category"), tags=reader.names("tags"),
+        authors=reader.names("author"), image=reader.text("image"),
+        image_alt=reader.text("image_alt"), image_caption=reader.text("image_caption"),
+        updated=reader.moment("updated"), expires=reader.moment("expires"),
+        draft=reader.flag("draft"), lang=reader.text("lang"),
+        words=len(plain_text(body_html).split()), extra=reader.mapping("extra"),
+        line_of={k: f.line for k, f in reader.fields.items()},
+    )
+
+
+def _page(reader: _Reader, path: str, body_html: str, uni: bool) -> Page:
+    title = reader.text("title", required=True)
+    menu = reader.fields.get("menu")
+    order = None
+    if menu is not None and menu.value is not None:
+        if isinstance(menu.value, bool) or not isinstance(menu.value, int):
+            reader.fail("menu", "`menu` must be a number (its place in the navigation)",
+                        "write `menu: 1` for the first place")
+        else:
+            order = menu.value
+    return Page(
+        source=path, title=title, slug=_slug(reader, path, title, uni), body_html=body_html,
+        summary=reader.text("summary") or first_paragraph_text(body_html), menu=order,
+        lang=reader.text("lang"), draft=reader.flag("draft"), image=reader.text("image"),
+        image_alt=reader.text("image_alt"), updated=reader.moment("updated"),
+        extra=reader.mapping("extra"), line_of={k: f.line for k, f in reader.fields.items()},
+    )

@@ -1,0 +1,56 @@
+"""Front matter: the YAML block between `---` lines at the top of a content file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.errors import ContentError, Problem
+from generator.yamldoc import Field, YamlProblem, load_mapping
+
+_FENCE = "---"
+_EXAMPLE = "start the file with `---`, then `title: ...` and `date: ...` lines, then `---`"
+
+
+@dataclass(frozen=True)
+class Split:
+    """A content file cut into its metadata and its Markdown body."""
+
+    fields: dict[str, Field]  # the front matter keys; Field.line is 1-based in the file
+    body: str  # the Markdown after the closing fence
+    body_line: int  # 1-based line where the body starts
+
+
+def split(text: str, path: str) -> Split:
+    """Separate the front matter from the body; raise ContentError naming the line."""
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise ContentError(Problem(path, 1, "the file is empty", _EXAMPLE))
+    lines = text.splitlines(keepends=True)
+    if lines[0].rstrip() != _FENCE:
+        raise ContentError(Problem(path, 1, "no front matter found (the first line is not `---`)",
+                                   "did you forget to add `---`? " + _EXAMPLE))
+    end = _closing_line(lines)
+    if end is None:
+        raise ContentError(Problem(path, 1, "the front matter is never closed",
+                                   "add a line with only `---` after the last `key: value` line"))
+    fields = _parse_yaml("".join(lines[1:end]), path)
+    return Split(fields, "".join(lines[end + 1:]), end + 2)
+
+
+def _closing_line(lines: list[str]) -> int | None:
+    for number, line in enumerate(lines[1:], start=1):
+        if line.rstrip() in (_FENCE, "..."):
+            return number
+    return None
+
+
+def _parse_yaml(block: str, path: str) -> dict[str, Field]:
+    try:
+        fields = load_mapping(block)
+    except YamlProblem as exc:
+        line = exc.line + 2 if exc.line is not None else None  # +1 for 1-based, +1 for `---`
+        hint = "fix the YAML on that line; put quotes around text that contains `: ` or starts with a symbol"
+        raise ContentError(Problem(path, line, f"bad front matter: {exc.message}", hint)) from None
+    if fields is None:
+        raise ContentError(Problem(path, 2, "the front matter is empty", _EXAMPLE))
+    return {k: Field(f.value, f.text, f.line + 2) for k, f in fields.items()}

@@ -1,0 +1,255 @@
+"""Outputs: the plan of every file the build writes, and how each one is rendered.
+
+plan_outputs lists every output with a fingerprint of everything it shows; an output
+whose fingerprint matches the previous build's is not rendered again. Each HTML page gets
+its own template context, built here from the read-only Site.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from generator import feeds, sitemaps
+from generator.errors import BuildError, Problem
+from generator.site import Site, Term
+from generator.theme import Theme, make_environment
+from generator.urls import index_route, output_path, page_route, to_abs_url, to_url
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the built site."""
+
+    path: str  # where it goes, relative to the output folder
+    kind: str  # which renderer makes it: "article", "listing", "feed", "static", ...
+    key: tuple  # what that renderer needs to find its data in the Site
+    fingerprint: str  # changes whenever anything the file shows changes
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """A link in the site navigation."""
+
+    name: str  # shown text
+    slug: str  # for styling hooks
+    url: str  # where it goes
+
+
+@dataclass(frozen=True)
+class Pager:
+    """One page of a paginated listing."""
+
+    number: int  # 1-based page number
+    total: int  # number of pages
+    items: list  # the articles on this page
+    url: str  # link to this page
+    prev_url: str  # link to the previous page, "" on the first
+    next_url: str  # link to the next page, "" on the last
+
+
+def _hash(*parts) -> str:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def plan_outputs(site: Site, theme: Theme) -> list[Output]:
+    """Every file of the site, in a stable order, with its fingerprint."""
+    config, per_page = site.config, site.config.per_page
+    nav = [(p.title, p.route, p.menu) for p in site.menu]
+    nav += [(t.name, t.route) for t in site.terms["category"].values()]
+    base = _hash(theme.digest(), config.digest(), nav)
+    ld = site.list_digests
+    plan: list[Output] = []
+
+    def add(rel: str, kind: str, key: tuple, *shown) -> None:
+        plan.append(Output(output_path(rel), kind, key, _hash(base, kind, key, rel, *shown)))
+
+    pages = max(1, math.ceil(len(site.articles) / per_page))
+    for n in range(1, pages + 1):
+        shown = _home_shown(site, n) if n == 1 else ld[(n - 1) * per_page:n * per_page]
+        add(page_route("", n), "home", (n,), pages, shown)
+    for i, a in enumerate(site.articles):
+        add(a.route, "article", (i,), a.digest, [ld[j] for j in site.related[i]],
+            _category_shown(site, a))
+    for p in site.pages:
+        add(p.route, "page", (p.source,), p.digest)
+    for kind, terms in site.terms.items():
+        add(index_route(config, kind), "index", (kind,), [(t.name, t.route, len(t.articles)) for t in terms.values()])
+        for slug, term in terms.items():
+            total = max(1, math.ceil(len(term.articles) / per_page))
+            for n in range(1, total + 1):
+                chunk = term.articles[(n - 1) * per_page:n * per_page]
+                add(page_route(term.route, n), "listing", (kind, slug, n), term.name, total,
+                    [ld[i] for i in chunk])
+    add("404.html", "notfound", ())
+    plan += feeds.plan(site, base)
+    plan += sitemaps.plan(site, base)
+    return plan
+
+
+def _home_shown(site: Site, n: int):
+    ld = site.list_digests
+    sections = [(t.name, [ld[i] for i in t.articles[:site.config.home_sections]])
+                for t in site.terms["category"].values()]
+    return ld[:site.config.per_page], sections
+
+
+def _category_shown(site: Site, article) -> tuple:
+    term = site.category_of(article)
+    return (term.name, term.route) if term else ()
+
+
+class Renderer:
+    """Renders outputs of one Site through one theme; holds compiled templates."""
+
+    def __init__(self, site: Site, theme: Theme):
+        self.site = site
+        self.theme = theme
+        self.env = make_environment(theme)
+        self.env.globals.update(self._globals())
+        self._pages_by_source = {p.source: p for p in site.pages}
+
+    def render(self, output: Output) -> bytes:
+        """The bytes of one output; raises BuildError naming the template and line."""
+        if output.kind == "static":
+            return Path(output.key[0]).read_bytes()
+        if output.kind in ("rss", "atom", "sitemap", "news-sitemap", "robots"):
+            return _render_data(self.site, output)
+        template, context = getattr(self, f"_{output.kind.replace('-', '_')}")(*output.key)
+        try:
+            text = self.env.get_template(template).render(context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise BuildError([Problem(exc.filename or exc.name or template, exc.lineno,
+                                      f"template error: {exc.message}",
+                                      "fix the template syntax on that line")]) from None
+        except jinja2.TemplateError as exc:
+            raise BuildError([_template_problem(exc, template, output.path)]) from None
+        return text.encode("utf-8")
+
+    # Globals available to every template.
+    def _globals(self) -> dict:
+        site, config = self.site, self.site.config
+        return {
+            "site": config,
+            "menu": site.menu,
+            # Only names and links: every page shows them, so they are in every fingerprint.
+            "categories": [NavLink(t.name, t.slug, to_url(config, t.route))
+                           for t in site.terms["category"].values()],
+            "url": lambda rel: to_url(config, rel.lstrip("/")),
+            "abs_url": lambda rel: to_abs_url(config, rel.lstrip("/")),
+            "asset_url": self._asset_url,
+            "t": self._translate,
+            "format_date": self._format_date,
+            "term_url": self._term_url,
+            "feed_url": to_url(config, "feed.xml"),
+            "atom_url": to_url(config, "atom.xml"),
+            "copyright_year": site.articles[0].date.year if site.articles else "",
+            "generator": "newsgen",
+        }
+
+    def _term_url(self, kind: str, name: str) -> str:
+        term = self.site.terms[kind].get(self.site.slug(name))
+        return to_url(self.site.config, term.route) if term else ""
+
+    def _asset_url(self, path: str) -> str:
+        if "://" in path or path.startswith("//"):
+            return path
+        return to_url(self.site.config, path.lstrip("/"))
+
+    def _translate(self, key: str, lang: str = "", **values) -> str:
+        text = self.theme.text(lang or self.site.config.language, key)
+        return text.format(**values) if values else text
+
+    def _format_date(self, when, lang: str = "") -> str:
+        lang = lang or self.site.config.language
+        months = self.theme.text(lang, "months").split()
+        month = months[when.month - 1] if len(months) == 12 else f"{when.month:02d}"
+        pattern = self.theme.text(lang, "date_format")
+        if pattern == "date_format":
+            pattern = "{day} {month} {year}"
+        return pattern.format(day=when.day, month=month, year=when.year,
+                              time=f"{when.hour:02d}:{when.minute:02d}")
+
+    # One method per output kind: each returns (template name, context).
+    def _home(self, number: int):
+        site, per_page = self.site, self.site.config.per_page
+        pager = self._pager(site.articles, "", number)
+        sections = [(t, [site.articles[i] for i in t.articles[:site.config.home_sections]])
+                    for t in site.terms["category"].values()]
+        return "index.html", {"pager": pager, "lead": pager.items[0] if pager.items else None,
+                              "latest": pager.items[1:per_page], "sections": sections,
+                              "page_url": pager.url, "is_home": True}
+
+    def _article(self, index: int):
+        site = self.site
+        article = site.articles[index]
+        return "article.html", {
+            "article": article, "page_url": to_url(site.config, article.route),
+            "category": site.category_of(article),
+            "related": [site.articles[j] for j in site.related[index]],
+        }
+
+    def _page(self, source: str):
+        page = self._pages_by_source[source]
+        return "page.html", {"page": page, "page_url": to_url(self.site.config, page.route)}
+
+    def _index(self, kind: str):
+        route_ = index_route(self.site.config, kind)
+        return "terms.html", {"kind": kind, "terms": list(self.site.terms[kind].values()),
+                              "page_url": to_url(self.site.config, route_)}
+
+    def _listing(self, kind: str, slug: str, number: int):
+        term: Term = self.site.terms[kind][slug]
+        articles = [self.site.articles[i] for i in term.articles]
+        pager = self._pager(articles, term.route, number)
+        feed = to_url(self.site.config, term.route + "feed.xml") if kind == "category" else ""
+        return "list.html", {"kind": kind, "term": term, "pager": pager, "page_url": pager.url,
+                             "term_feed_url": feed}
+
+    def _notfound(self):
+        return "404.html", {"page_url": to_url(self.site.config, "404.html")}
+
+    def _pager(self, items, first_route: str, number: int) -> Pager:
+        per_page = self.site.config.per_page
+        total = max(1, math.ceil(len(items) / per_page))
+        link = lambda n: to_url(self.site.config, page_route(first_route, n))  # noqa: E731
+        return Pager(number, total, list(items[(number - 1) * per_page:number * per_page]),
+                     link(number), link(number - 1) if number > 1 else "",
+                     link(number + 1) if number < total else "")
+
+
+def _render_data(site: Site, output: Output) -> bytes:
+    if output.kind in ("rss", "atom"):
+        return feeds.render(site, output)
+    return sitemaps.render(site, output)
+
+
+def _template_problem(exc: jinja2.TemplateError, template: str, path: str) -> Problem:
+    import traceback
+
+    line = None
+    name = template
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith((".html", ".xml", ".txt")):
+            name, line = frame.filename, frame.lineno
+            break
+    return Problem(name, line, f"template error while rendering {path}: {exc}",
+                   "fix the template, or the content value it reads")
+
+
+def plan_statics(site: Site, theme: Theme) -> list[Output]:
+    """Theme assets, then the site's own static files (which win on a clash)."""
+    files: dict[str, tuple[str, str]] = {}
+    for folder in theme.static_dirs():
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            st = path.stat()
+            files[path.relative_to(folder).as_posix()] = (str(path),
+                                                         f"{st.st_size}:{st.st_mtime_ns}")
+    for s in site.statics:
+        files[s.rel] = (s.source, s.stamp)
+    return [Output(rel, "static", (source,), _hash("static", source, stamp))
+            for rel, (source, stamp) in sorted(files.items())]

@@ -1,0 +1,183 @@
+"""The site model: every published document with its URL, and the indexes between them.
+
+Built once, complete, before anything is rendered; rendering only reads it. Relations
+are keys (indices into `articles`), never back-references.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from generator.config import SiteConfig
+from generator.documents import Article, Page
+from generator.errors import BuildError, Problem
+from generator.slugs import slug_key, slugify
+from generator.sources import StaticFile
+from generator.urls import route
+
+TAXONOMIES = ("category", "tag", "author")
+
+
+@dataclass(frozen=True)
+class Term:
+    """A category, tag, author or archive month, with the articles filed under it."""
+
+    kind: str  # "category", "tag", "author" or "archive"
+    name: str  # display name ("International", "2026-11" for a month)
+    slug: str  # URL name
+    route: str  # site-relative route of its first listing page
+    articles: tuple[int, ...]  # indices into Site.articles, newest first
+
+
+@dataclass(frozen=True)
+class Options:
+    """What this build includes."""
+
+    now: datetime  # the moment the build is made for (future/expired decisions)
+    drafts: bool = False  # include drafts
+    future: bool = False  # include articles dated after `now`
+
+
+@dataclass(frozen=True)
+class Site:
+    """The complete, read-only model the outputs are rendered from."""
+
+    config: SiteConfig  # the settings
+    articles: tuple[Article, ...]  # published articles, newest first
+    pages: tuple[Page, ...]  # published standalone pages
+    terms: dict  # kind -> {slug: Term}, kinds are TAXONOMIES plus "archive"
+    related: tuple[tuple[int, ...], ...]  # per article, indices of related articles
+    excluded: tuple[tuple[str, str], ...] = ()  # (source, reason) of articles left out
+    next_scheduled: datetime | None = None  # when the next future article goes live
+    statics: tuple[StaticFile, ...] = ()  # files copied as-is
+    built_at: datetime | None = None  # the moment the build was made for
+    list_digests: tuple[str, ...] = field(default=(), repr=False)  # per article, listing fields
+
+    @property
+    def menu(self) -> list[Page]:
+        return sorted((p for p in self.pages if p.menu is not None), key=lambda p: (p.menu, p.title))
+
+    def category_of(self, article: Article) -> Term | None:
+        return self.terms["category"].get(self.slug(article.category)) if article.category \
+            else None
+
+    def slug(self, name: str) -> str:
+        return slugify(name, self.config.unicode_slugs)
+
+
+def build_site(docs: list[Article | Page], config: SiteConfig, options: Options,
+               statics: tuple[StaticFile, ...] = ()) -> Site:
+    """Choose what is published, give everything its URL, and index it."""
+    articles, excluded, upcoming = _select([d for d in docs if isinstance(d, Article)], options)
+    pages = tuple(replace(p, route=route(config, "page", p.slug)) for p in docs
+                  if isinstance(p, Page) and (options.drafts or not p.draft))
+    articles = tuple(replace(a, route=route(config, "article", a.slug, a.date)) for a in articles)
+    terms = _index(articles, config)
+    _check(articles, pages, terms, statics)
+    return Site(config=config, articles=articles, pages=pages, terms=terms,
+                related=_relate(articles, terms, config.related, config.unicode_slugs),
+                excluded=tuple(excluded), next_scheduled=min(upcoming, default=None),
+                statics=statics, built_at=options.now, list_digests=tuple(list_digest(a) for a in articles))
+
+
+def _select(articles: list[Article], options: Options):
+    kept, excluded, upcoming = [], [], []
+    for a in articles:
+        if a.draft and not options.drafts:
+            excluded.append((a.source, "draft"))
+        elif a.date > options.now and not options.future:
+            excluded.append((a.source, f"scheduled for {a.date.isoformat()}"))
+            if not a.draft:
+                upcoming.append(a.date)
+        elif a.expires is not None and a.expires <= options.now:
+            excluded.append((a.source, f"expired on {a.expires.isoformat()}"))
+        else:
+            kept.append(a)
+    kept.sort(key=lambda a: (a.date, a.source), reverse=True)
+    return kept, sorted(excluded), upcoming
+
+
+def _index(articles: tuple[Article, ...], config: SiteConfig) -> dict:
+    uni = config.unicode_slugs
+    found: dict = {kind: {} for kind in (*TAXONOMIES, "archive")}
+    for i, a in enumerate(articles):
+        names = {"category": a.categories, "tag": a.tags, "author": a.authors}
+        for kind, values in names.items():
+            for name in values:
+                slug = slugify(name, uni)
+                found[kind].setdefault(slug, (name, []))[1].append(i)
+        month = f"{a.date.year:04d}-{a.date.month:02d}"
+        found["archive"].setdefault(month, (month, []))[1].append(i)
+    terms: dict = {}
+    for kind, entries in found.items():
+        terms[kind] = {}
+        for slug, (name, indices) in sorted(entries.items()):
+            when = articles[indices[0]].date if kind == "archive" else None
+            rel = route(config, kind, slug, when)
+            terms[kind][slug] = Term(kind, name, slug, rel, tuple(indices))
+    return terms
+
+
+def _check(articles, pages, terms, statics) -> None:
+    problems = []
+    owners: dict[str, str] = {}
+    listed = [(a.route, a.source) for a in articles] + [(p.route, p.source) for p in pages]
+    for kind in TAXONOMIES:
+        listed += [(t.route, f"the {kind} `{t.name}`") for t in terms[kind].values()]
+    for rel, source in listed:
+        key = slug_key(rel)
+        if key in owners:
+            problems.append(Problem(source, None, f"has the same URL /{rel} as {owners[key]}",
+                                    "give one of them a different `slug:`"))
+        else:
+            owners[key] = source
+    static_names = {s.rel for s in statics}
+    for doc in (*articles, *pages):
+        if doc.image and "://" not in doc.image and doc.image.lstrip("/") not in static_names:
+            problems.append(Problem(doc.source, doc.line_of.get("image"),
+                                    f"the image `{doc.image}` does not exist",
+                                    f"put the file at content/static/{doc.image.lstrip('/')} "
+                                    "or fix the path"))
+    if problems:
+        raise BuildError(problems)
+
+
+def _relate(articles, terms, limit: int, uni: bool) -> tuple[tuple[int, ...], ...]:
+    """Related stories: the nearest in time sharing a tag, then sharing the category.
+
+    Nearness by position in each term's list keeps this linear in the number of
+    articles, which matters at tens of thousands of them.
+    """
+    position = {kind: {slug: {i: n for n, i in enumerate(t.articles)}
+                       for slug, t in terms[kind].items()} for kind in ("tag", "category")}
+    related = []
+    for i, a in enumerate(articles):
+        chosen: dict[int, None] = {}
+        lists = [("tag", slugify(t, uni)) for t in a.tags]
+        lists += [("category", slugify(a.category, uni))] if a.category else []
+        for kind, slug in lists:
+            term = terms[kind][slug]
+            at = position[kind][slug][i]
+            for j in _around(term.articles, at):
+                if len(chosen) >= limit:
+                    break
+                chosen.setdefault(j)
+        related.append(tuple(chosen))
+    return tuple(related)
+
+
+def _around(indices: tuple[int, ...], at: int, reach: int = 4):
+    """Neighbours of position `at`, nearest first, older before newer on a tie."""
+    for step in range(1, reach + 1):
+        for n in (at + step, at - step):
+            if 0 <= n < len(indices):
+                yield indices[n]
+
+
+def list_digest(a: Article) -> str:
+    """A fingerprint of what listing pages show of an article (not its body)."""
+    shown = (a.title, a.summary, a.date.isoformat(), a.updated and a.updated.isoformat(),
+             a.image, a.image_alt, a.route, a.categories, a.authors, a.lang, a.reading_minutes)
+    return hashlib.blake2b(repr(shown).encode(), digest_size=12).hexdigest()

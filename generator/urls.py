@@ -1,0 +1,50 @@
+"""Every URL and output-path rule of the site, as pure functions.
+
+Names ending in `_url` are URLs as links use them ("/news/2026/11/24/x/", with the
+base path); names ending in `_path` are paths relative to the output folder
+("2026/11/24/x/index.html"). A "route" is the part in between: site-relative, no
+leading slash ("2026/11/24/x/").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from generator.config import SiteConfig
+
+
+def route(config: SiteConfig, kind: str, slug: str = "", when: datetime | None = None) -> str:
+    """The route of one item of a kind, from the patterns in config.urls."""
+    values = {"slug": slug}
+    if when is not None:
+        values.update(year=f"{when.year:04d}", month=f"{when.month:02d}", day=f"{when.day:02d}")
+    return config.urls[kind].format(**values).lstrip("/")
+
+
+def page_route(first_route: str, number: int) -> str:
+    """The route of page `number` of a paginated listing whose first page is first_route."""
+    if number <= 1:
+        return first_route
+    return f"{first_route}page/{number}/"
+
+
+def to_url(config: SiteConfig, rel: str) -> str:
+    """The link to a route, from the domain root (so it works on every page)."""
+    return config.base_path + rel
+
+
+def to_abs_url(config: SiteConfig, rel: str) -> str:
+    """The full URL of a route, for feeds, sitemaps and canonical links."""
+    return config.origin + to_url(config, rel)
+
+
+def output_path(rel: str) -> str:
+    """The file that serves a route: folders get index.html."""
+    if rel == "" or rel.endswith("/"):
+        return rel + "index.html"
+    return rel
+
+
+def index_route(config: SiteConfig, kind: str) -> str:
+    """The page listing every term of a kind: the pattern's first folder ("category/")."""
+    return config.urls[kind].split("{")[0].strip("/").split("/")[0] + "/"

@@ -1,0 +1,1 @@
+"""The default themes, shipped as package data (this folder maps to generator.themes)."""
