@@ -97,7 +97,7 @@ def load_mapping(text: str) -> dict[str, Field] | None:
         loader.dispose()
     fields = {}
     # The constructed dict keeps the node order and has no duplicates, so the two align.
-    for (key_node, value_node), (key, value) in zip(node.value, data.items()):
+    for (key_node, value_node), (key, value) in zip(node.value, data.items(), strict=False):
         text_value = value_node.value if isinstance(value_node, yaml.ScalarNode) else None
         fields[str(key)] = Field(value, text_value, key_node.start_mark.line)
     return fields
