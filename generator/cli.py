@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from generator import __version__
+from generator import __version__, scaffold
 from generator.build import BuildReport, BuildRequest, build
 from generator.errors import BuildError
 
@@ -26,6 +26,8 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"newsgen {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_build_command(commands)
+    scaffold.add_init_command(commands)
+    scaffold.add_new_command(commands)
     return parser
 
 

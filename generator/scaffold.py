@@ -1,0 +1,216 @@
+"""New sites and new content files: `newsgen init` and `newsgen new`.
+
+Front matter written here is read back by documents.py, so values are written the way
+that reader expects them: text double-quoted (a JSON string is a valid YAML
+double-quoted scalar), dates as site-local ISO 8601 without a zone.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from generator.config import CONFIG_FILE, load_config
+from generator.errors import BuildError
+from generator.slugs import slugify
+
+ARTICLES_DIR = Path("content/articles")
+PAGES_DIR = Path("content/pages")
+
+# Every setting of config.SiteConfig, commented out at its default, so a newsroom sees
+# what it can change without opening the README. test_workflow checks none is missing.
+SITE_YAML = """\
+# Settings of this news site. Lines starting with # are comments; remove the # in front
+# of a setting to change it. Dates written without a zone use `timezone`.
+title: {title}
+base_url: {base_url}  # where the site is published; may end in a path: https://example.org/news/
+language: {language}  # theme language (en, es) and <html lang>
+timezone: {timezone}  # IANA zone, e.g. Europe/Madrid
+# description: One line about the site, for search engines and feeds.
+# author: The Publisher          # publisher name in feeds; default: the title
+# copyright: © 2026 The Publisher  # footer line; default: © YEAR TITLE
+# logo: images/logo.svg          # an image under content/static/
+# theme: news                    # a theme under themes/, a folder, or the built-in `news`
+# per_page: 10                   # stories per listing page
+# feed_items: 20                 # stories in each feed
+# home_sections: 4               # stories per section on the front page
+# related: 4                     # related stories under an article
+# news_sitemap_days: 2           # age limit for news-sitemap.xml
+# unicode_slugs: false           # true keeps `política` in URLs instead of `politica`
+# output: output                 # the build folder, relative to this file
+# urls:                          # URL patterns; these are the defaults
+#   article: "{{year}}/{{month}}/{{day}}/{{slug}}/"
+#   page: "{{slug}}/"
+#   category: "category/{{slug}}/"
+#   tag: "tag/{{slug}}/"
+#   author: "author/{{slug}}/"
+#   archive: "archive/{{year}}/{{month}}/"
+# extra:                         # free values for your own templates
+#   twitter: "@newsroom"
+"""
+
+ABOUT_PAGE = """\
+We are a small newsroom. Tell your readers who you are, who pays for your journalism and
+how to reach you.
+
+## Corrections
+
+When we get something wrong we correct it and say so at the end of the article.
+"""
+
+SAMPLE_BODY = """\
+This is the first story of your new site. Edit it in `{path}`, or write a new one with:
+
+    newsgen new "Your headline" --category News
+
+Build the site with `newsgen build` and preview it with `newsgen serve`.
+"""
+
+IGNORE_FILE = "output/\n.newsgen-cache/\n"
+
+
+def front_matter(fields: dict) -> str:
+    """The `---` block for the given fields, in their order; None values are left out."""
+    lines = ["---"]
+    for key, value in fields.items():
+        if value is None:
+            continue
+        if isinstance(value, dict):
+            lines.append(f"{key}:")
+            lines += [f"  {k}: {_scalar(v)}" for k, v in value.items()]
+        else:
+            lines.append(f"{key}: {_scalar(value)}")
+    lines.append("---")
+    return "\n".join(lines) + "\n"
+
+
+def _scalar(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None, microsecond=0).isoformat()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_scalar(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def document_text(fields: dict, body: str) -> str:
+    """A whole content file: front matter, a blank line, the body."""
+    return front_matter(fields) + "\n" + body.strip() + "\n"
+
+
+def article_path(when: datetime, slug: str) -> Path:
+    """Where an article file goes, relative to the site folder."""
+    return ARTICLES_DIR / f"{when.year:04d}" / f"{slug}.md"
+
+
+def init_site(path: Path, title: str, base_url: str, language: str = "en",
+              timezone: str = "UTC", now: datetime | None = None) -> list[Path]:
+    """Write a new site skeleton into path; refuses a folder that already holds a site."""
+    if (path / CONFIG_FILE).exists() or (path / "content").exists():
+        raise FileExistsError(f"{path} already holds a site ({CONFIG_FILE} or content/)")
+    path.mkdir(parents=True, exist_ok=True)
+    settings = _write_new(path / CONFIG_FILE, SITE_YAML.format(
+        title=json.dumps(title, ensure_ascii=False), base_url=base_url, language=language,
+        timezone=timezone))
+    files = {".gitignore": IGNORE_FILE,
+             str(PAGES_DIR / "about.md"): document_text(
+                 {"title": "About Us", "slug": "about", "menu": 1}, ABOUT_PAGE)}
+    config = load_config(path.resolve())  # proves the site.yaml just written is valid
+    when = (now or datetime.now(config.zone)).astimezone(config.zone)
+    sample = article_path(when, "welcome")
+    files[str(sample)] = document_text(
+        {"title": f"Welcome to {title}", "date": when, "category": "News",
+         "tags": ["Announcements"], "author": title,
+         "summary": "The first story of a new news site."},
+        SAMPLE_BODY.format(path=sample.as_posix()))
+    return [settings, *(_write_new(path / rel, text) for rel, text in files.items())]
+
+
+def _write_new(target: Path, text: str) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "x", encoding="utf-8") as f:  # "x": never replace a file
+        f.write(text)
+    return target
+
+
+def new_article(site_dir: Path, headline: str, category: str, author: str = "",
+                draft: bool = False, now: datetime | None = None) -> Path:
+    """Write a new article file dated now in the site's zone; refuses to overwrite."""
+    config = load_config(site_dir)
+    when = (now or datetime.now(config.zone)).astimezone(config.zone)
+    slug = slugify(headline, config.unicode_slugs)
+    if not slug:
+        raise ValueError(f"the headline {headline!r} gives an empty file name")
+    target = site_dir / article_path(when, slug)
+    fields = {"title": headline, "date": when, "category": category, "tags": [],
+              "author": author or config.publisher, "summary": "", "image": "",
+              "image_alt": "", "draft": draft}
+    body = "Write the story here. The first paragraph is the summary unless you give one.\n"
+    try:
+        return _write_new(target, document_text(fields, body))
+    except FileExistsError:
+        raise FileExistsError(f"{target} already exists; choose another headline or edit "
+                              "that file") from None
+
+
+def add_init_command(commands) -> None:
+    p = commands.add_parser("init", help="start a new site in a folder",
+                            description="Write a new site: site.yaml with every setting, an "
+                            "About Us page and a sample article. It builds at once.")
+    p.add_argument("path", type=Path, metavar="PATH", help="the new site's folder")
+    p.add_argument("--title", default="My News Site", help="the site name")
+    p.add_argument("--base-url", default="http://localhost:8000/", metavar="URL",
+                   help="where the site will be published")
+    p.add_argument("--language", default="en", help="theme language: en or es")
+    p.add_argument("--timezone", default="UTC", help="IANA zone, e.g. Europe/Madrid")
+    p.set_defaults(run=run_init)
+
+
+def run_init(args) -> int:
+    try:
+        written = init_site(args.path, args.title, args.base_url, args.language,
+                            args.timezone)
+    except FileExistsError as exc:
+        print(f"newsgen init: {exc}", file=sys.stderr)
+        return 1
+    except BuildError as exc:
+        (args.path / CONFIG_FILE).unlink(missing_ok=True)
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"created {path}")
+    print(f"next: cd {args.path} && newsgen build && newsgen serve")
+    return 0
+
+
+def add_new_command(commands) -> None:
+    p = commands.add_parser("new", help="write a new article file",
+                            description="Write content/articles/YEAR/SLUG.md dated now in "
+                            "the site's time zone. An existing file is never replaced.")
+    p.add_argument("headline", help="the article's title; its slug names the file")
+    p.add_argument("--category", required=True, help="the section, e.g. International")
+    p.add_argument("--author", default="", help="byline (default: site.yaml's author)")
+    p.add_argument("--draft", action="store_true", help="mark it draft: true")
+    p.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
+                   help="the site folder (default: .)")
+    p.set_defaults(run=run_new)
+
+
+def run_new(args) -> int:
+    try:
+        path = new_article(args.site, args.headline, args.category, args.author, args.draft)
+    except (FileExistsError, ValueError) as exc:
+        print(f"newsgen new: {exc}", file=sys.stderr)
+        return 1
+    except BuildError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    print(f"created {path}")
+    return 0
