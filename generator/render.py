@@ -61,7 +61,8 @@ def plan_outputs(site: Site, theme: Theme) -> list[Output]:
     config, per_page = site.config, site.config.per_page
     nav = [(p.title, p.route, p.menu) for p in site.menu]
     nav += [(t.name, t.route) for t in site.terms["category"].values()]
-    base = _hash(theme.digest(), config.digest(), nav)
+    # The footer's copyright year comes from the newest story, so every page depends on it.
+    base = _hash(theme.digest(), config.digest(), nav, copyright_year(site))
     ld = site.list_digests
     plan: list[Output] = []
 
@@ -89,6 +90,10 @@ def plan_outputs(site: Site, theme: Theme) -> list[Output]:
     plan += feeds.plan(site, base)
     plan += sitemaps.plan(site, base)
     return plan
+
+
+def copyright_year(site: Site) -> int | str:
+    return site.articles[0].date.year if site.articles else ""
 
 
 def _home_shown(site: Site, n: int):
@@ -140,14 +145,18 @@ class Renderer:
             "categories": [NavLink(t.name, t.slug, to_url(config, t.route))
                            for t in site.terms["category"].values()],
             "url": lambda rel: to_url(config, rel.lstrip("/")),
-            "abs_url": lambda rel: to_abs_url(config, rel.lstrip("/")),
+            # "/news/x/" is already a link (it starts with the base path); "x/" is a route.
+            "abs_url": lambda rel: config.origin + rel if rel.startswith("/")
+            else to_abs_url(config, rel),
             "asset_url": self._asset_url,
             "t": self._translate,
             "format_date": self._format_date,
             "term_url": self._term_url,
             "feed_url": to_url(config, "feed.xml"),
             "atom_url": to_url(config, "atom.xml"),
-            "copyright_year": site.articles[0].date.year if site.articles else "",
+            "copyright_year": copyright_year(site),
+            "abs_asset_url": self._abs_asset_url,
+            "format_month": self._format_month,
             "generator": "newsgen",
         }
 
@@ -160,19 +169,40 @@ class Renderer:
             return path
         return to_url(self.site.config, path.lstrip("/"))
 
+    def _abs_asset_url(self, path: str) -> str:
+        """Link previews and structured data need full URLs, never relative ones."""
+        url = self._asset_url(path)
+        return url if "://" in url or url.startswith("//") else self.site.config.origin + url
+
     def _translate(self, key: str, lang: str = "", **values) -> str:
-        text = self.theme.text(lang or self.site.config.language, key)
+        lang = lang or self.site.config.language
+        # A table may give a singular form as KEY_one: "1 story", not "1 stories".
+        if values.get("count") == 1 and self.theme.text(lang, key + "_one") != key + "_one":
+            key += "_one"
+        text = self.theme.text(lang, key)
         return text.format(**values) if values else text
 
-    def _format_date(self, when, lang: str = "") -> str:
+    def _format_date(self, when, lang: str = "", style: str = "date") -> str:
+        """A localised absolute date; style "datetime" adds the time and zone as written."""
         lang = lang or self.site.config.language
-        months = self.theme.text(lang, "months").split()
-        month = months[when.month - 1] if len(months) == 12 else f"{when.month:02d}"
-        pattern = self.theme.text(lang, "date_format")
-        if pattern == "date_format":
+        pattern = self.theme.text(lang, f"{style}_format")
+        if pattern == f"{style}_format":
             pattern = "{day} {month} {year}"
-        return pattern.format(day=when.day, month=month, year=when.year,
-                              time=f"{when.hour:02d}:{when.minute:02d}")
+        return pattern.format(day=when.day, month=self._month(when.month, lang), year=when.year,
+                              time=f"{when.hour:02d}:{when.minute:02d}", zone=when.tzname() or "")
+
+    def _format_month(self, key: str, lang: str = "") -> str:
+        """An archive month key ("2026-11") as a localised heading ("November 2026")."""
+        lang = lang or self.site.config.language
+        year, month = (int(part) for part in key.split("-"))
+        pattern = self.theme.text(lang, "month_format")
+        if pattern == "month_format":
+            pattern = "{month} {year}"
+        return pattern.format(month=self._month(month, lang), year=year)
+
+    def _month(self, number: int, lang: str) -> str:
+        months = self.theme.text(lang, "months").split()
+        return months[number - 1] if len(months) == 12 else f"{number:02d}"
 
     # One method per output kind: each returns (template name, context).
     def _home(self, number: int):

@@ -89,7 +89,9 @@ def load_mapping(text: str) -> dict[str, Field] | None:
                               node.start_mark.line)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # The context mark is where the broken construct starts (an unclosed `[`):
+        # the line a writer has to fix. Without one, the problem mark is that line.
+        mark = exc.context_mark or exc.problem_mark
         raise YamlProblem(_describe(exc), mark.line if mark else None) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(str(exc), None) from None
