@@ -215,3 +215,49 @@ def test_build_help_documents_every_option():
                             capture_output=True, text=True, cwd=REPO)
     for option in ("--site", "--output", "--base-url", "--drafts", "--future"):
         assert option in result.stdout
+
+
+def test_unicode_names_get_transliterated_urls_or_unicode_ones_when_asked(make_site):
+    files = {"content/articles/politica.md": article("Khamenei’s Moscow Escape", "2026-11-20",
+                                                     category="Política Internacional")}
+    site = make_site(files)
+    site.build()
+    assert (site.out / "category/politica-internacional/index.html").is_file()
+    assert (site.out / "2026/11/20/politica/index.html").is_file()  # slug from the file name
+    site.write({"site.yaml": "title: T\nbase_url: https://example.org/\nunicode_slugs: true\n"})
+    site.build()
+    assert (site.out / "category/política-internacional/index.html").is_file()
+    assert broken_links(site.out) == []
+
+
+def test_a_title_gives_the_slug_when_the_file_name_cannot(make_site):
+    site = make_site({"content/articles/___.md": article("Khamenei’s Moscow Escape", "2026-11-20")})
+    site.build()
+    assert (site.out / "2026/11/20/khameneis-moscow-escape/index.html").is_file()
+
+
+def test_url_patterns_are_configurable(make_site):
+    site = make_site({
+        **three_articles(),
+        "site.yaml": "title: T\nbase_url: https://example.org/\nurls:\n"
+                     "  article: 'news/{year}/{slug}.html'\n  category: 'section/{slug}/'\n",
+        # the body link in c.md follows the default pattern, so c gets a plain body here
+        "content/articles/c.md": article("Gamma story", "2026-11-22T10:00:00", category="Politics"),
+    })
+    site.build()
+    assert (site.out / "news/2026/a.html").is_file()
+    assert (site.out / "section/world/index.html").is_file()
+    assert (site.out / "section/index.html").is_file()
+    assert broken_links(site.out) == []
+    feed = feedparser.parse(str(site.out / "feed.xml"))
+    assert feed.entries[0].link == "https://example.org/news/2026/c.html"
+
+
+def test_feed_length_follows_the_config(make_site):
+    files = {f"content/articles/s{n}.md": article(f"Story {n}", f"2026-11-{n + 1:02d}")
+             for n in range(6)}
+    files["site.yaml"] = "title: T\nbase_url: https://example.org/\nfeed_items: 4\n"
+    site = make_site(files)
+    site.build()
+    feed = feedparser.parse(str(site.out / "feed.xml"))
+    assert [e.title for e in feed.entries] == ["Story 5", "Story 4", "Story 3", "Story 2"]

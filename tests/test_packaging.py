@@ -30,6 +30,7 @@ def test_the_wheel_ships_the_default_theme(tmp_path):
                          capture_output=True, text=True, cwd=tmp_path, env=env)
     assert run.returncode == 0, run.stderr
     assert "Hello" in (site / "output/2026/01/01/x/index.html").read_text()
-    where = subprocess.run([sys.executable, "-S", "-c", "import generator.theme as t; print(t.builtin_themes())"],
+    probe = "import generator.theme as t; print(t.builtin_themes())"
+    where = subprocess.run([sys.executable, "-S", "-c", probe],
                            capture_output=True, text=True, env=env, cwd=tmp_path).stdout
     assert where.startswith(str(target)), where
