@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from generator import __version__, scaffold
+from generator import __version__, importers, scaffold
 from generator.build import BuildReport, BuildRequest, build
 from generator.errors import BuildError
 
@@ -28,6 +28,7 @@ def make_parser() -> argparse.ArgumentParser:
     add_build_command(commands)
     scaffold.add_init_command(commands)
     scaffold.add_new_command(commands)
+    importers.add_import_command(commands)
     return parser
 
 

@@ -1,0 +1,163 @@
+"""`newsgen import SOURCE`: existing journalism in, content files with front matter out.
+
+Each importer turns its source into Imported items; this module decides where they go
+and writes them. An item already imported (same `extra.imported_from`, or the same file)
+is skipped, so running an import twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from generator.config import SiteConfig, load_config
+from generator.errors import BuildError
+from generator.importers.model import Imported, ImportReport
+from generator.scaffold import ARTICLES_DIR, PAGES_DIR, article_path, document_text
+from generator.slugs import slugify
+
+FORMATS = ("auto", "text", "feed", "wxr")
+_IMPORTED_FROM = re.compile(r"^\s+imported_from:\s*(.+?)\s*$", re.M)
+
+
+def detect_format(source: str) -> str:
+    """Which importer reads source: a URL is a feed; files are told apart by content."""
+    if re.match(r"https?://", source):
+        return "feed"
+    head = Path(source).read_bytes()[:4096]
+    from generator.importers.wordpress import is_wxr
+
+    if is_wxr(head):
+        return "wxr"
+    if re.search(rb"<(rss|feed|rdf:RDF)[\s>]", head):
+        return "feed"
+    return "text"
+
+
+def read_items(source: str, fmt: str, config: SiteConfig, as_of: datetime | None,
+               keep_html: bool) -> tuple[list[Imported], list[str]]:
+    zone = config.zone
+    if as_of is not None and as_of.tzinfo is None:
+        as_of = as_of.replace(tzinfo=zone)
+    if fmt == "auto":
+        fmt = detect_format(source)
+    if fmt == "wxr":
+        from generator.importers.wordpress import parse_wxr
+
+        return parse_wxr(Path(source).read_bytes(), zone, keep_html)
+    if fmt == "feed":
+        from generator.importers.feed import parse_feed
+
+        return parse_feed(source, zone, as_of or datetime.now(zone), keep_html)
+    from generator.importers.scraped import parse_scraped
+
+    path = Path(source)
+    when = as_of or datetime.fromtimestamp(path.stat().st_mtime, zone)
+    item, notes = parse_scraped(path.read_text(encoding="utf-8-sig"), when, path.name)
+    return [item], notes
+
+
+def import_source(site_dir: Path, source: str, fmt: str = "auto", as_of: datetime | None = None,
+                  category: str = "", author: str = "", slug: str = "",
+                  keep_html: bool = False) -> ImportReport:
+    """Read source and write its items as content files of the site at site_dir."""
+    config = load_config(site_dir)
+    items, notes = read_items(source, fmt, config, as_of, keep_html)
+    if slug and len(items) != 1:
+        raise ValueError("--slug names one file; this source has "
+                         f"{len(items)} items")
+    report = ImportReport(notes=notes)
+    known = imported_ids(site_dir)
+    for item in items:
+        item = _with_defaults(item, category, author)
+        target = _target(site_dir, item, config, slug)
+        if item.source_id in known:
+            report.skipped.append(f"{known[item.source_id]} (already imported)")
+        elif target.exists():
+            report.skipped.append(f"{target.relative_to(site_dir)} (exists; not replaced)")
+        else:
+            fields = dict(item.fields)
+            if slug:
+                fields["slug"] = slug
+            fields["extra"] = {**(fields.pop("extra", None) or {}), "imported_from": item.source_id}
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(document_text(fields, item.body), encoding="utf-8")
+            known[item.source_id] = str(target.relative_to(site_dir))
+            report.written.append(known[item.source_id])
+    return report
+
+
+def _with_defaults(item: Imported, category: str, author: str) -> Imported:
+    if item.kind != "article":
+        return item
+    fields = dict(item.fields)
+    if not fields.get("category") and category:
+        fields["category"] = category
+    if not fields.get("author") and author:
+        fields["author"] = author
+    return Imported(item.kind, fields, item.body, item.source_id)
+
+
+def _target(site_dir: Path, item: Imported, config: SiteConfig, slug: str) -> Path:
+    name = slug or item.fields.get("slug") or slugify(item.fields["title"], config.unicode_slugs)
+    name = name or "untitled"
+    if item.kind == "page":
+        return site_dir / PAGES_DIR / f"{name}.md"
+    return site_dir / article_path(item.fields["date"], name)
+
+
+def imported_ids(site_dir: Path) -> dict[str, str]:
+    """imported_from value -> file, for every content file that records one."""
+    found = {}
+    for folder in (ARTICLES_DIR, PAGES_DIR):
+        for path in sorted((site_dir / folder).rglob("*.md")):
+            head = path.read_text(encoding="utf-8", errors="replace")[:4000]
+            for m in _IMPORTED_FROM.finditer(head.split("\n---", 1)[0]):
+                found[m.group(1).strip('"')] = str(path.relative_to(site_dir))
+    return found
+
+
+def add_import_command(commands) -> None:
+    p = commands.add_parser(
+        "import", help="import articles from scraped text, a feed or a WordPress export",
+        description="Write content files from SOURCE: a text file copied from an article "
+        "page, an RSS/Atom feed (file or URL) or a WordPress export (WXR). Items imported "
+        "before are skipped; what could not be mapped is listed.")
+    p.add_argument("source", metavar="SOURCE", help="a file path or a feed URL")
+    p.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
+                   help="the site folder (default: .)")
+    p.add_argument("--format", choices=FORMATS, default="auto",
+                   help="what SOURCE is (default: tell from its content)")
+    p.add_argument("--as-of", metavar="DATE", type=datetime.fromisoformat,
+                   help="when scraped text was read, for dates like `1 days ago` "
+                   "(default: the file's modification time), e.g. 2026-11-25T09:30:00")
+    p.add_argument("--category", default="", help="section for items that name none")
+    p.add_argument("--author", default="", help="byline for items that name none")
+    p.add_argument("--slug", default="", help="file and URL name (one-item sources only)")
+    p.add_argument("--keep-html", action="store_true",
+                   help="keep HTML bodies as HTML instead of converting them to Markdown")
+    p.set_defaults(run=run_import)
+
+
+def run_import(args) -> int:
+    try:
+        report = import_source(args.site, args.source, args.format, args.as_of,
+                               args.category, args.author, args.slug, args.keep_html)
+    except (OSError, ValueError) as exc:
+        print(f"newsgen import: {exc}", file=sys.stderr)
+        return 1
+    except BuildError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    for path in report.written:
+        print(f"created {path}")
+    for path in report.skipped:
+        print(f"skipped {path}")
+    for note in report.notes:
+        print(f"not mapped: {note}")
+    print(f"imported {len(report.written)}, skipped {len(report.skipped)}, "
+          f"{len(report.notes)} note(s)")
+    return 0
