@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from generator import __version__, importers, scaffold
+from generator import __version__, checker, importers, scaffold
 from generator.build import BuildReport, BuildRequest, build
 from generator.errors import BuildError
 
@@ -29,6 +29,7 @@ def make_parser() -> argparse.ArgumentParser:
     scaffold.add_init_command(commands)
     scaffold.add_new_command(commands)
     importers.add_import_command(commands)
+    checker.add_check_command(commands)
     return parser
 
 

@@ -1,0 +1,297 @@
+"""`newsgen check`: the built output, checked the way readers and crawlers will meet it.
+
+Reads only the output folder (plus site.yaml for base_url when the sitemap does not say
+it): every internal link, image, stylesheet and #anchor resolves to a file and an id; every
+feed parses; the sitemap lists exactly the public pages; every public page can be reached
+from the home page by following links.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import deque
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+from xml.etree import ElementTree
+
+from generator.config import load_config
+from generator.errors import BuildError, Problem
+
+SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+ATOM_NS = "{http://www.w3.org/2005/Atom}"
+NOT_PUBLIC = {"404.html"}  # served by the host on errors; never linked, never listed
+_REF_ATTRS = {"href", "src", "poster", "data"}
+
+
+@dataclass
+class HtmlScan:
+    """What one HTML file offers (ids) and points at (references, with their lines)."""
+
+    ids: set[str] = field(default_factory=set)  # id and <a name> values
+    refs: list[tuple[str, int]] = field(default_factory=list)  # (URL as written, line)
+    noindex: bool = False  # <meta name="robots" content="noindex">
+
+
+class _Scanner(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.scan = HtmlScan()
+
+    def handle_starttag(self, tag, attrs):
+        line = self.getpos()[0]
+        values = dict(attrs)
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name == "id" or (name == "name" and tag == "a"):
+                self.scan.ids.add(value)
+            elif name in _REF_ATTRS and tag != "meta":
+                self.scan.refs.append((value, line))
+            elif name in ("srcset", "imagesrcset"):
+                self.scan.refs += [(part.split()[0], line) for part in value.split(",")
+                                   if part.strip()]
+        if tag == "meta" and (values.get("name") or "").lower() == "robots" \
+                and "noindex" in (values.get("content") or "").lower():
+            self.scan.noindex = True
+
+    handle_startendtag = handle_starttag
+
+
+def scan_html(text: str) -> HtmlScan:
+    scanner = _Scanner()
+    scanner.feed(text)
+    scanner.close()
+    return scanner.scan
+
+
+@dataclass
+class Output:
+    """The output folder as served from base_url."""
+
+    root: Path  # the folder
+    base_url: str  # the URL it is published at, ending in "/"
+    files: set[str]  # every file, relative, with forward slashes
+    pages: dict[str, HtmlScan] = field(default_factory=dict)  # HTML file -> its scan
+
+    @property
+    def base_path(self) -> str:
+        return urlsplit(self.base_url).path or "/"
+
+    def page_url(self, rel: str) -> str:
+        return self.base_url + (rel[:-len("index.html")] if rel.endswith("index.html") else rel)
+
+    def resolve(self, url: str) -> tuple[str | None, str, str]:
+        """(file it serves or None, fragment, why not) for an absolute URL of this site."""
+        parts = urlsplit(url)
+        if not parts.path.startswith(self.base_path):
+            return None, parts.fragment, f"is outside the site's base path {self.base_path}"
+        rel = unquote(parts.path[len(self.base_path):])
+        for candidate in (rel + "index.html" if rel.endswith("/") or not rel else rel,
+                          rel + "/index.html"):
+            if candidate in self.files:
+                return candidate, parts.fragment, ""
+        return None, parts.fragment, "does not exist in the output"
+
+    def is_internal(self, url: str) -> bool:
+        parts, base = urlsplit(url), urlsplit(self.base_url)
+        return parts.scheme in ("http", "https") and parts.netloc == base.netloc
+
+
+def load_output(root: Path, base_url: str) -> Output:
+    files = {p.relative_to(root).as_posix() for p in root.rglob("*")
+             if p.is_file() and not any(part.startswith(".") for part in
+                                        p.relative_to(root).parts)}
+    out = Output(root, base_url if base_url.endswith("/") else base_url + "/", files)
+    for rel in sorted(f for f in files if f.endswith(".html")):
+        out.pages[rel] = scan_html((root / rel).read_text(encoding="utf-8", errors="replace"))
+    return out
+
+
+def check_links(out: Output) -> tuple[list[Problem], dict[str, set[str]]]:
+    """Broken internal references and anchors; also returns the page -> pages link graph."""
+    problems, graph = [], {}
+    for rel, scan in out.pages.items():
+        here = out.page_url(rel)
+        graph[rel] = set()
+        for ref, line in scan.refs:
+            url = urljoin(here, ref.strip())
+            if not out.is_internal(url):
+                continue
+            target, fragment, why = out.resolve(url)
+            if target is None:
+                problems.append(Problem(rel, line, f"link `{ref}` {why}"))
+                continue
+            if target.endswith(".html"):
+                graph[rel].add(target)
+                if fragment and fragment != "top" and unquote(fragment) not in \
+                        out.pages[target].ids:
+                    problems.append(Problem(rel, line, f"link `{ref}`: no id `{fragment}` "
+                                            f"on {target}"))
+    return problems, graph
+
+
+def public_pages(out: Output) -> set[str]:
+    return {rel for rel, scan in out.pages.items()
+            if rel not in NOT_PUBLIC and not scan.noindex}
+
+
+def check_orphans(out: Output, graph: dict[str, set[str]]) -> list[Problem]:
+    """Public pages no chain of links from the home page reaches."""
+    if "index.html" not in out.pages:
+        return [Problem("index.html", None, "there is no home page")]
+    seen, todo = {"index.html"}, deque(["index.html"])
+    while todo:
+        for target in graph.get(todo.popleft(), ()):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return [Problem(rel, None, "orphaned: no link from the home page leads here",
+                    "link it from a listing, a menu or another page")
+            for rel in sorted(public_pages(out) - seen)]
+
+
+def _xml_root(out: Output, rel: str):
+    try:
+        return ElementTree.parse(out.root / rel).getroot()
+    except (ElementTree.ParseError, OSError):
+        return None
+
+
+def check_feeds(out: Output) -> tuple[list[Problem], int]:
+    """Every RSS/Atom file parses with feedparser, and its item links resolve."""
+    import feedparser
+
+    problems, count = [], 0
+    for rel in sorted(f for f in out.files if f.endswith(".xml")):
+        root = _xml_root(out, rel)
+        if root is None:
+            problems.append(Problem(rel, None, "not well-formed XML"))
+            continue
+        if root.tag != "rss" and root.tag != f"{ATOM_NS}feed":
+            continue
+        count += 1
+        parsed = feedparser.parse((out.root / rel).read_bytes())
+        if parsed.bozo:
+            problems.append(Problem(rel, None, f"feed does not parse: {parsed.bozo_exception}"))
+        for entry in parsed.entries:
+            link = entry.get("link", "")
+            if not link or urlsplit(link).scheme not in ("http", "https"):
+                problems.append(Problem(rel, None, f"item `{entry.get('title', '')}` has no "
+                                        "absolute link"))
+            elif out.is_internal(link) and out.resolve(link)[0] is None:
+                problems.append(Problem(rel, None, f"item link {link} "
+                                        f"{out.resolve(link)[2]}"))
+    return problems, count
+
+
+def sitemap_locs(out: Output, rel: str = "sitemap.xml") -> list[str]:
+    """Page URLs of the sitemap, following a sitemap index to its parts."""
+    root = _xml_root(out, rel)
+    if root is None:
+        return []
+    locs = [(el.text or "").strip() for el in root.iter(f"{SITEMAP_NS}loc")]
+    if root.tag != f"{SITEMAP_NS}sitemapindex":
+        return locs
+    pages = []
+    for loc in locs:
+        part, _, _ = out.resolve(loc)
+        pages += sitemap_locs(out, part) if part else []
+    return pages
+
+
+def check_sitemap(out: Output) -> list[Problem]:
+    """The sitemap lists every public page, once, and nothing else."""
+    if "sitemap.xml" not in out.files:
+        return [Problem("sitemap.xml", None, "there is no sitemap")]
+    problems, listed = [], set()
+    for loc in sitemap_locs(out):
+        target, _, why = out.resolve(loc) if out.is_internal(loc) else (None, "", "is "
+                                                                          "on another host")
+        if target is None:
+            problems.append(Problem("sitemap.xml", None, f"lists {loc}, which {why}"))
+        elif target in listed:
+            problems.append(Problem("sitemap.xml", None, f"lists {loc} twice"))
+        listed.add(target or loc)
+    for rel in sorted(public_pages(out) - listed):
+        problems.append(Problem(rel, None, "public page missing from sitemap.xml"))
+    for rel in sorted(listed & (set(out.pages) - public_pages(out))):
+        problems.append(Problem("sitemap.xml", None, f"lists {rel}, which is not public"))
+    return problems
+
+
+@dataclass
+class CheckReport:
+    """The outcome of a check: problems, and how much was looked at."""
+
+    problems: list[Problem]
+    pages: int  # HTML files
+    links: int  # references followed
+    feeds: int  # feeds parsed
+
+
+def check_output(root: Path, base_url: str) -> CheckReport:
+    out = load_output(root, base_url)
+    problems, graph = check_links(out)
+    feed_problems, feeds = check_feeds(out)
+    problems += feed_problems + check_sitemap(out) + check_orphans(out, graph)
+    links = sum(len(s.refs) for s in out.pages.values())
+    return CheckReport(problems, len(out.pages), links, feeds)
+
+
+def published_base_url(root: Path, fallback: str) -> str:
+    """The base URL the output was built for: the sitemap's first entry is the home page."""
+    tree = _xml_root(Output(root, fallback, set()), "sitemap.xml")
+    loc = tree.find(f".//{SITEMAP_NS}loc") if tree is not None else None
+    if loc is None or not loc.text:
+        return fallback
+    if tree.tag == f"{SITEMAP_NS}sitemapindex":
+        return loc.text.strip().rsplit("/", 1)[0] + "/"
+    return loc.text.strip()
+
+
+def output_folder(site: Path, output: Path | None) -> tuple[Path, str]:
+    """The output folder and the base URL from site.yaml, as the build would use them."""
+    config = load_config(site)
+    folder = output if output is not None else Path(config.output)
+    return (folder if folder.is_absolute() else site / folder), config.base_url
+
+
+def add_check_command(commands) -> None:
+    p = commands.add_parser("check", help="check the built site for broken links and more",
+                            description="Check the output of `newsgen build`: internal "
+                            "links, images, stylesheets and #anchors resolve, feeds parse, the "
+                            "sitemap lists exactly the public pages, no page is orphaned.")
+    p.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
+                   help="the site folder (default: .)")
+    p.add_argument("--output", "-o", type=Path, metavar="DIR", help="the folder to check")
+    p.add_argument("--base-url", metavar="URL", help="the URL the output was built for "
+                   "(default: read from sitemap.xml, else site.yaml)")
+    p.set_defaults(run=run_check)
+
+
+def run_check(args) -> int:
+    report = check_site(args.site, args.output, args.base_url)
+    if report is None:
+        return 1
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+    print(f"checked {report.pages} pages, {report.links} links, {report.feeds} feeds: "
+          f"{len(report.problems)} problem(s)")
+    return 1 if report.problems else 0
+
+
+def check_site(site: Path, output: Path | None, base_url: str | None) -> CheckReport | None:
+    """Check a site's output folder; prints why and returns None when it cannot start."""
+    try:
+        folder, configured = output_folder(site, output)
+    except BuildError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return None
+    if not (folder / "index.html").is_file():
+        print(f"newsgen check: {folder} holds no built site; run `newsgen build` first",
+              file=sys.stderr)
+        return None
+    return check_output(folder, base_url or published_base_url(folder, configured))
