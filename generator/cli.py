@@ -6,9 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from generator import __version__, checker, importers, scaffold
+from generator import __version__, checker, deploy, importers, scaffold
 from generator.build import BuildReport, BuildRequest, build
 from generator.errors import BuildError
+from generator.server import add_serve_command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,10 +27,12 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"newsgen {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_build_command(commands)
+    add_serve_command(commands)
     scaffold.add_init_command(commands)
     scaffold.add_new_command(commands)
     importers.add_import_command(commands)
     checker.add_check_command(commands)
+    deploy.add_deploy_command(commands)
     return parser
 
 
