@@ -10,7 +10,6 @@ from generator import __version__, checker, deploy, importers, scaffold
 from generator.build import BuildReport, BuildRequest, build
 from generator.errors import BuildError
 from generator.server import add_serve_command
-from generator.server import add_serve_command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,7 +27,6 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"newsgen {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_build_command(commands)
-    add_serve_command(commands)
     add_serve_command(commands)
     scaffold.add_init_command(commands)
     scaffold.add_new_command(commands)
