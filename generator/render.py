@@ -157,6 +157,7 @@ class Renderer:
             "copyright_year": copyright_year(site),
             "abs_asset_url": self._abs_asset_url,
             "format_month": self._format_month,
+            "index_url": lambda kind: to_url(config, index_route(config, kind)),
             "generator": "newsgen",
         }
 
