@@ -34,6 +34,8 @@ def parse_feed(source: str, zone: ZoneInfo, as_of: datetime,
 
 def _moment(entry, zone: ZoneInfo, *keys: str) -> datetime | None:
     for key in keys:
+        if key not in entry:  # asking feedparser for an absent date warns and guesses
+            continue
         parsed = entry.get(f"{key}_parsed")
         if parsed:  # feedparser gives UTC struct_time
             return datetime.fromtimestamp(calendar.timegm(parsed), UTC).astimezone(zone)

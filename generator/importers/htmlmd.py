@@ -22,6 +22,7 @@ _TRANSPARENT = {"span", "u", "small", "sup", "sub", "abbr", "cite", "time", "mar
 _DROPPED = {"script", "style", "noscript", "template", "head"}
 _VOID = {"br", "img", "hr", "source", "input", "meta", "link", "wbr", "col", "embed"}
 _ESCAPE = re.compile(r"([\\`*_\[\]<>])")
+_BREAK = "\x00br\x00"  # survives whitespace folding; becomes a Markdown hard break
 _LINE_START = re.compile(r"^(\s*)([#>+-]|\d+\.)(?=\s)", re.M)
 
 
@@ -75,6 +76,7 @@ def html_to_markdown(fragment: str) -> Conversion:
     builder.close()
     conv = Conversion("")
     text = _blocks(builder.root, conv)
+    text = text.replace(" " + _BREAK + " ", _BREAK).replace(_BREAK, "  \n")
     conv.markdown = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
     return conv
 
@@ -115,8 +117,8 @@ def _block(node: Node, conv: Conversion, depth: int) -> str:
         inner = _blocks(node, conv, depth)
         return "\n".join(("> " + line) if line else ">" for line in inner.splitlines())
     if tag == "pre":
-        code = _text_of(node)
-        return "\n".join("    " + line for line in code.strip("\n").splitlines())
+        # Fenced, not indented: an indented block after a list would join the list.
+        return "```\n" + _text_of(node).strip("\n") + "\n```"
     if tag == "hr":
         return "---"
     if tag in ("table", "iframe", "video", "audio"):
@@ -149,7 +151,7 @@ def _inline(child, conv: Conversion) -> str:
         return _LINE_START.sub(r"\1\\\2", _ESCAPE.sub(r"\\\1", child))
     tag = child.tag
     if tag == "br":
-        return "  \n"
+        return f" {_BREAK} "
     if tag == "img":
         alt = child.attrs.get("alt", "").replace("]", "")
         return f"![{alt}]({child.attrs.get('src', '')})"

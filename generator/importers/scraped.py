@@ -71,7 +71,7 @@ def parse_scraped(text: str, as_of: datetime, source_name: str) -> tuple[Importe
     fields = {"title": found["headline"], "date": found["date"] or as_of,
               "category": found["categories"][0] if found["categories"] else None,
               "tags": found["categories"][1:] or None,
-              "author": found["authors"][0] if found["authors"] else None}
+              "author": found["authors"] or None}
     key = hashlib.blake2b((found["headline"] + "\n" + paragraphs[0]).encode(),
                           digest_size=8).hexdigest()
     body = "\n\n".join(paragraphs)
