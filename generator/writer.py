@@ -1,25 +1,49 @@
-"""Writing the site: nothing in the output folder changes until every output rendered.
+"""Writing the site: the output folder changes only when every output rendered, and a
+build killed at any moment leaves it recoverable to exactly one whole build.
 
-Rendered files are staged in a hidden folder beside the output folder (same file
-system, so a rename moves them). Only when all outputs rendered does the commit move the
-changed ones into place with os.replace, remove the files the previous build wrote that
-no longer exist, and record the new manifest. A failed or killed build therefore leaves
-the previous output as it was; files the build never wrote (CNAME, .git/) are never
-touched.
+Three phases:
+
+1. Stage. Rendered files go to a hidden folder beside the output folder (same file
+   system, so a rename moves them). A failure here raises before the output folder is
+   touched; the staging folder is removed, so no temporary file is left behind.
+2. Journal. The commit plan (files to move in, stale files to remove, the new manifest)
+   is written to `journal.json` in the staging folder, flushed and renamed into place, so
+   it is either absent or complete.
+3. Commit. The plan is applied: os.replace for each staged file, unlink for each stale
+   one, then the manifest is saved and the staging folder removed.
+
+A kill before the journal exists leaves the previous output untouched: the next build
+discards the staging folder. A kill after it leaves the new build's files fully
+rendered in staging, so the next newsgen run rolls the commit forward before it does
+anything else (finish_interrupted_commit). Every step of the plan is idempotent (a moved
+file is no longer in staging; a removed file is gone), so a kill during recovery is
+recovered the same way. We roll forward rather than back because the staged files are
+a complete, checked build; rolling back would need a copy of every replaced file.
+
+The output folder is never swapped as a whole: users keep their own files there
+(`.git/`, `CNAME`, `.well-known/`), and only files listed in the previous build's
+manifest are ever removed. Every path is checked before use, so no slug, URL pattern or
+file name can make the writer create, replace or delete anything outside the folder.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from generator.errors import BuildError, Problem
 
 STAGING_SUFFIX = ".newsgen-staging"
+FILES = "files"  # staged outputs, below the staging folder so no output name can clash
+JOURNAL = "journal.json"  # the commit plan, beside FILES
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass
@@ -32,14 +56,39 @@ class WriteReport:
     rendered: int = 0  # outputs rendered in this build
 
 
+def path_problem(rel: str) -> str:
+    """Why an output path could land outside the output folder; "" when it is safe.
+
+    The decoded form is checked too: a web server turns `%2e%2e` into `..` before it
+    looks for the file, and a Windows checkout turns a backslash into a separator.
+    """
+    for text in dict.fromkeys((rel, unquote(rel))):
+        if not text:
+            return "the path is empty"
+        if "\x00" in text:
+            return "it contains a NUL character"
+        if _CONTROL.search(text):
+            return "it contains a control character"
+        if "\\" in text:
+            return "it contains a backslash"
+        if text.startswith("/") or _DRIVE.match(text):
+            return "it is an absolute path"
+        if any(part in ("", ".", "..") for part in text.split("/")):
+            return "it has an empty, `.` or `..` part"
+    return ""
+
+
 def safe_join(out_dir: Path, rel: str) -> Path:
     """The file for an output path; refuses anything that could land outside out_dir."""
-    parts = rel.split("/")
-    if (not rel or rel.startswith("/") or "\\" in rel or "\x00" in rel
-            or any(p in ("", ".", "..") for p in parts)):
-        raise BuildError([Problem(rel, None, "refusing to write outside the output folder",
-                                  "fix the slug or URL pattern that produced this path")])
-    return out_dir.joinpath(*parts)
+    reason = path_problem(rel)
+    if reason:
+        raise BuildError([_outside(rel, reason)])
+    return out_dir.joinpath(*rel.split("/"))
+
+
+def _outside(rel: str, reason: str) -> Problem:
+    return Problem(repr(rel)[1:-1], None, f"refusing to write outside the output folder: {reason}",
+                   "fix the slug, URL pattern or file name that produced this path")
 
 
 def staging_dir(out_dir: Path) -> Path:
@@ -62,27 +111,67 @@ class Manifest:
     def save(self, entries: dict[str, str]) -> None:
         if self.path is None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"files": entries}, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.path)
+        _write_atomically(self.path, json.dumps({"files": entries}, sort_keys=True))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
 
 
 def write_outputs(outputs: Iterable, render: Callable[[object], bytes], out_dir: Path,
                   manifest: Manifest) -> WriteReport:
-    """Render what changed into staging, then commit it to out_dir."""
+    """Render what changed into staging, then commit it to out_dir through a journal."""
     outputs = list(outputs)
+    check_paths(outputs)
+    finish_interrupted_commit(out_dir)
     stage = staging_dir(out_dir)
-    shutil.rmtree(stage, ignore_errors=True)  # left by a build that was killed
+    shutil.rmtree(stage, ignore_errors=True)  # staged by a build killed before its journal
     report = WriteReport()
     try:
-        staged = _stage(outputs, render, out_dir, stage, manifest, report)
-        _commit(staged, out_dir, stage, report)
-        _remove_stale(outputs, out_dir, manifest, report)
+        staged = _stage(outputs, render, out_dir, stage / FILES, manifest, report)
+        current = {o.path for o in outputs}
+        stale = sorted(p for p in set(manifest.entries) - current if not path_problem(p))
+        plan = {"moves": staged, "removes": stale,
+                "manifest": str(manifest.path) if manifest.path else None,
+                "entries": {o.path: o.fingerprint for o in outputs}}
+        _write_atomically(stage / JOURNAL, json.dumps(plan))
+        _apply(plan, out_dir, stage, report)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    manifest.save({o.path: o.fingerprint for o in outputs})
     return report
+
+
+def check_paths(outputs: list) -> None:
+    """Every unsafe output path, reported together before anything is rendered."""
+    problems = []
+    for output in outputs:
+        reason = path_problem(output.path)
+        if reason:
+            problem = _outside(output.path, reason)
+            if output.kind == "static":  # name the file the user has to rename
+                problem = Problem(str(output.key[0]), None, problem.message,
+                                  "rename the file: use letters, digits, `-`, `_` and `.`")
+            problems.append(problem)
+    if problems:
+        raise BuildError(problems)
+
+
+def finish_interrupted_commit(out_dir: Path) -> bool:
+    """Roll forward a commit a killed build left half done; True when there was one."""
+    stage = staging_dir(out_dir)
+    try:
+        plan = json.loads((stage / JOURNAL).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False  # no journal: the output folder still holds the previous build
+    _apply(plan, out_dir, stage, WriteReport())
+    shutil.rmtree(stage, ignore_errors=True)
+    return True
 
 
 def _stage(outputs, render, out_dir: Path, stage: Path, manifest: Manifest,
@@ -118,27 +207,44 @@ def _same_bytes(target: Path, data: bytes) -> bool:
         return False
 
 
-def _commit(staged: list[str], out_dir: Path, stage: Path, report: WriteReport) -> None:
-    for rel in staged:
+def _apply(plan: dict, out_dir: Path, stage: Path, report: WriteReport) -> None:
+    """Carry out a commit plan; safe to run again after a kill at any point."""
+    root = out_dir.resolve()
+    for rel in plan["moves"]:
+        source = safe_join(stage / FILES, rel)
+        if not source.exists():
+            continue  # moved before the kill
         target = safe_join(out_dir, rel)
+        _ensure_inside(target, out_dir, root)
         if target.is_dir() and not target.is_symlink():
             shutil.rmtree(target)  # a folder of the last build where a file now goes
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(safe_join(stage, rel), target)
+        os.replace(source, target)
         report.written.append(rel)
-
-
-def _remove_stale(outputs, out_dir: Path, manifest: Manifest, report: WriteReport) -> None:
-    current = {o.path for o in outputs}
-    for rel in sorted(set(manifest.entries) - current):
-        try:
-            target = safe_join(out_dir, rel)
-        except BuildError:
-            continue  # a hand-edited manifest must not make us delete elsewhere
-        if target.is_file() and not target.is_symlink():
+    for rel in plan["removes"]:
+        target = safe_join(out_dir, rel)
+        if target.is_file() and not target.is_symlink() and _is_inside(target.parent, root):
             target.unlink()
             report.removed.append(rel)
             _prune_empty(target.parent, out_dir)
+    if plan.get("manifest"):
+        Manifest(Path(plan["manifest"])).save(plan["entries"])
+
+
+def _is_inside(folder: Path, root: Path) -> bool:
+    """False when a symlinked folder inside the output points elsewhere."""
+    resolved = folder.resolve()
+    return resolved == root or root in resolved.parents
+
+
+def _ensure_inside(target: Path, out_dir: Path, root: Path) -> None:
+    folder = target.parent
+    while folder != out_dir and not folder.exists():  # mkdir creates the missing part
+        folder = folder.parent
+    if folder != out_dir and not _is_inside(folder, root):
+        raise BuildError([Problem(str(target), None,
+                                  f"refusing to write through a symbolic link that leaves {root}",
+                                  f"remove the link {folder} from the output folder")])
 
 
 def _prune_empty(folder: Path, out_dir: Path) -> None:
