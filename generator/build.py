@@ -1,25 +1,54 @@
-"""The build: runs the pipeline stages in order and reports what happened."""
+"""The build: runs the pipeline stages in order and reports what happened.
+
+`build(request)` makes one build; `Builder` keeps what it parsed in memory and builds the
+same site again after edits (the preview server uses it). Both go through the same
+stages, so an incremental build can only differ from a clean one by what it skips:
+files whose digest did not change are not parsed again (memory, then the on-disk parse
+cache), and outputs whose fingerprint did not change are not rendered again (writer).
+
+Parsing and rendering fan out over a pool of forked processes (`jobs`). Forking after the
+site model is complete gives every worker the model for free (copy-on-write), so only
+output indices travel to the workers and only small status tuples travel back.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
+import os
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
-from generator.cache import CACHE_DIR, ParseCache
+from generator.cache import CACHE_DIR, FileStamps, ParseCache
 from generator.config import SiteConfig, load_config
 from generator.documents import parse_document
 from generator.errors import BuildError, ContentError, Problem
 from generator.markup import MarkdownRenderer
 from generator.render import Renderer, plan_outputs, plan_statics
 from generator.site import Options, Site, build_site
-from generator.sources import SourceTree, scan
+from generator.sources import (
+    CONTENT_DIRS,
+    STATIC_DIR,
+    SourceFile,
+    SourceTree,
+    digest_bytes,
+    is_ignored,
+    scan_static,
+)
 from generator.theme import load_theme
 from generator.writer import Manifest, WriteReport, write_outputs
 
 MAX_SOURCE_BYTES = 2_000_000  # a bigger article is a mistake (a pasted binary), not news
+# Below this many items a pool costs more (fork, pipes) than it saves.
+MIN_PARALLEL = 48
+
+# Progress callback: (stage name, items done, items in the stage).
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -34,6 +63,8 @@ class BuildRequest:
     now: datetime | None = None  # the build's clock (tests fix it)
     strict: bool = False  # warnings are errors
     use_cache: bool = True  # read and write the parse cache
+    jobs: int = 0  # worker processes for parsing and rendering; 0: one per core
+    progress: Progress | None = field(default=None, compare=False)  # told as stages advance
 
 
 @dataclass
@@ -46,6 +77,7 @@ class BuildReport:
     pages: Counter = field(default_factory=Counter)  # outputs per kind
     warnings: list[Problem] = field(default_factory=list)  # problems that did not stop it
     seconds: float = 0.0  # wall time
+    parsed: int = 0  # content files parsed from Markdown in this build (not reused)
 
 
 def output_dir_for(request: BuildRequest, config: SiteConfig) -> Path:
@@ -53,64 +85,172 @@ def output_dir_for(request: BuildRequest, config: SiteConfig) -> Path:
     return (request.site_dir / out).resolve() if not out.is_absolute() else out.resolve()
 
 
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def build(request: BuildRequest) -> BuildReport:
     """Build the site; raise BuildError with every problem found, touching no output."""
-    started = time.perf_counter()
-    site_dir = request.site_dir.resolve()
-    config = load_config(site_dir, {"base_url": request.base_url})
-    out_dir = output_dir_for(request, config)
-    check_output_dir(out_dir, site_dir)
-    theme = load_theme(site_dir, config.theme)
-    tree = scan(site_dir)
-    docs, warnings = parse_all(site_dir, tree, config, request.use_cache)
-    if request.strict and warnings:
-        raise BuildError([replace(w, severity="error") for w in warnings])
-    now = request.now or datetime.now().astimezone()
-    options = Options(now=now, drafts=request.drafts, future=request.future)
-    site = build_site(docs, config, options, tree.static)
-    outputs = plan_statics(site, theme) + plan_outputs(site, theme)
-    _check_unique_paths(outputs)
-    renderer = Renderer(site, theme)
-    cache_dir = site_dir / CACHE_DIR if request.use_cache else None
-    manifest = Manifest(cache_dir / f"manifest-{_name_of(out_dir)}.json" if cache_dir else None)
-    written = write_outputs(outputs, renderer.render, out_dir, manifest)
-    pages = Counter(o.kind for o in outputs)
-    return BuildReport(site, out_dir, written, pages, warnings, time.perf_counter() - started)
+    return Builder(request).build()
+
+
+class Builder:
+    """Builds one site again and again, keeping parsed documents in memory in between.
+
+    For the preview server (`newsgen serve`) and anything else that rebuilds on saves:
+
+        builder = Builder(BuildRequest(site_dir=site, output=out, drafts=True))
+        report = builder.build()             # first build: the same as build(request)
+        report = builder.build({"content/articles/2026/x.md"})  # after a save
+
+    `changed` is the set of site-relative paths (forward slashes) created, modified,
+    deleted or renamed (give both names) since the previous call. Paths outside content/
+    (site.yaml, templates/, themes/, static files) may be included; config and theme are
+    re-read on every build anyway. `None` means "anything may have changed": every
+    content file is stat-ed and those whose size or mtime moved are read again.
+
+    A build reuses the documents of files whose digest is unchanged, renders only the
+    outputs whose fingerprint changed, and returns a BuildReport (report.write.written
+    lists the files that changed, for live reload). It raises BuildError like build();
+    the output folder is then untouched and the next call starts from the last good
+    state. The request's `now` is fixed if given, else the clock is read on every build.
+    Not thread-safe: call build() from one thread at a time.
+    """
+
+    def __init__(self, request: BuildRequest):
+        self.request = request
+        self.site_dir = request.site_dir.resolve()
+        self._parsed: dict[str, tuple] = {}  # parse-cache key -> (document, warnings)
+        self._content: dict[str, SourceFile] | None = None  # rel -> file, from the last scan
+        self._stamps: FileStamps | None = None
+
+    def build(self, changed: Iterable[str] | None = None) -> BuildReport:
+        started = time.perf_counter()
+        request, site_dir = self.request, self.site_dir
+        config = load_config(site_dir, {"base_url": request.base_url})
+        out_dir = output_dir_for(request, config)
+        check_output_dir(out_dir, site_dir)
+        theme = load_theme(site_dir, config.theme)
+        cache_dir = site_dir / CACHE_DIR if request.use_cache else None
+        tree = self._scan(cache_dir, changed)
+        docs, warnings, parsed = self._parse(tree, config)
+        if request.strict and warnings:
+            raise BuildError([replace(w, severity="error") for w in warnings])
+        now = request.now or datetime.now().astimezone()
+        options = Options(now=now, drafts=request.drafts, future=request.future)
+        site = build_site(docs, config, options, tree.static)
+        outputs = plan_statics(site, theme) + plan_outputs(site, theme)
+        _check_unique_paths(outputs)
+        renderer = Renderer(site, theme)
+        manifest = Manifest(cache_dir / f"manifest-{_name_of(out_dir)}.json" if cache_dir else None)
+        fan_out = ForkedMap(self._jobs(), request.progress, "render")
+        written = write_outputs(outputs, renderer.render, out_dir, manifest, fan_out=fan_out)
+        if self._stamps is not None:
+            self._stamps.save()  # only now: a failed build must not vouch for what it read
+        pages = Counter(o.kind for o in outputs)
+        return BuildReport(site, out_dir, written, pages, warnings,
+                           time.perf_counter() - started, parsed)
+
+    def _jobs(self) -> int:
+        return self.request.jobs if self.request.jobs > 0 else default_jobs()
+
+    def _scan(self, cache_dir: Path | None, changed: Iterable[str] | None) -> SourceTree:
+        """The source tree; with `changed`, only those content files are looked at again."""
+        site_dir = self.site_dir
+        static = scan_static(site_dir / STATIC_DIR)
+        if changed is not None and self._content is not None:
+            content = dict(self._content)
+            for rel in changed:
+                if _is_content(rel):
+                    content.pop(rel, None)
+                    path = site_dir / rel
+                    if path.is_file():
+                        content[rel] = SourceFile(rel, digest_bytes(path.read_bytes()))
+            self._stamps = None  # the stamps on disk are not refreshed by a partial scan
+        else:
+            self._stamps = stamps = FileStamps(cache_dir)
+            content = {}
+            for folder in CONTENT_DIRS:
+                for path in _walk(site_dir / folder):
+                    if path.suffix in (".md", ".markdown"):
+                        rel = path.relative_to(site_dir).as_posix()
+                        content[rel] = SourceFile(rel, stamps.digest(path, rel, digest_bytes))
+        self._content = content
+        return SourceTree(tuple(content[rel] for rel in sorted(content)), static)
+
+    def _parse(self, tree: SourceTree, config: SiteConfig) -> tuple[list, list[Problem], int]:
+        """Every document, parsed or reused; all bad files are reported together."""
+        md = MarkdownRenderer(config.base_path)
+        settings = f"{md.settings_digest()}|{config.timezone}|{config.unicode_slugs}"
+        cache = ParseCache(self.site_dir / CACHE_DIR if self.request.use_cache else None,
+                           settings)
+        try:
+            keys = [cache.key(s.rel, s.digest) for s in tree.content]
+            known = {k: self._parsed[k] for k in keys if k in self._parsed}
+            known.update(cache.get_many([k for k in keys if k not in known]))
+            missing = [(k, s) for k, s in zip(keys, tree.content, strict=True) if k not in known]
+            problems = self._parse_missing(missing, config, md, cache, known)
+            if problems:
+                raise BuildError(problems)
+            cache.save(set(keys))
+        finally:
+            cache.close()
+        self._parsed = {k: known[k] for k in keys}
+        docs, warnings = [], []
+        for k in keys:
+            doc, doc_warnings = known[k]
+            docs.append(doc)
+            warnings += doc_warnings
+        return docs, warnings, len(missing)
+
+    def _parse_missing(self, missing, config, md, cache, known) -> list[Problem]:
+        job = partial(_parse_one, self.site_dir, config, md)
+        fan_out = ForkedMap(self._jobs(), self.request.progress, "parse")
+        problems: list[Problem] = []
+        for (key, _), (result, found) in zip(missing, fan_out(job, [s for _, s in missing]),
+                                              strict=True):
+            if found:
+                problems += found
+                continue
+            known[key] = result
+            cache.put(key, result)
+        return problems
+
+
+IncrementalBuilder = Builder  # the name the preview server looks for
+
+
+def _is_content(rel: str) -> bool:
+    return (rel.startswith(tuple(d + "/" for d in CONTENT_DIRS))
+            and rel.endswith((".md", ".markdown"))
+            and not is_ignored(rel.rsplit("/", 1)[-1]))
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    # The same rules as sources.scan: hidden folders skipped, symlinked folders not followed.
+    if not folder.is_dir():
+        return
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not is_ignored(name):
+                yield Path(root) / name
 
 
 def _name_of(out_dir: Path) -> str:
-    import hashlib
-
     return hashlib.blake2b(str(out_dir).encode(), digest_size=8).hexdigest()
 
 
-def parse_all(site_dir: Path, tree: SourceTree, config: SiteConfig,
-              use_cache: bool = True) -> tuple[list, list[Problem]]:
-    """Parse every content file, reusing cached results; report all bad files together."""
-    md = MarkdownRenderer(config.base_path)
-    settings = f"{md.settings_digest()}|{config.timezone}|{config.unicode_slugs}"
-    cache = ParseCache(site_dir / CACHE_DIR if use_cache else None, settings)
-    keys = {s.rel: cache.key(s.rel, s.digest) for s in tree.content}
-    hits = cache.get_many(list(keys.values()))
-    docs, warnings, problems = [], [], []
-    for source in tree.content:
-        key = keys[source.rel]
-        if key not in hits:
-            try:
-                hits[key] = _parse_file(site_dir, source, config, md)
-            except ContentError as exc:
-                problems += exc.problems
-                continue
-            cache.put(key, hits[key])
-        doc, doc_warnings = hits[key]
-        docs.append(doc)
-        warnings += doc_warnings
-    if problems:
-        cache.close()
-        raise BuildError(problems)
-    cache.save(set(keys.values()))
-    cache.close()
-    return docs, warnings
+def _parse_one(site_dir: Path, config: SiteConfig, md: MarkdownRenderer,
+               source: SourceFile) -> tuple[tuple | None, list[Problem]]:
+    """((document, warnings), []) or (None, problems): runs in a worker process."""
+    try:
+        return _parse_file(site_dir, source, config, md), []
+    except ContentError as exc:
+        return None, list(exc.problems)
 
 
 def _parse_file(site_dir: Path, source, config: SiteConfig, md: MarkdownRenderer):
@@ -127,6 +267,51 @@ def _parse_file(site_dir: Path, source, config: SiteConfig, md: MarkdownRenderer
                                    "save the file as UTF-8 in your editor")) from None
     doc, warnings = parse_document(source.rel, text, config.zone, md, config.unicode_slugs)
     return replace(doc, digest=source.digest), warnings
+
+
+class ForkedMap:
+    """map(fn, items) over forked worker processes, results in order, with progress.
+
+    The function and the items reach the workers by fork, not by pickling: a render
+    function holds the whole site model, which would cost more to send than to render.
+    Only item indices go out and only the results come back.
+    """
+
+    def __init__(self, jobs: int, progress: Progress | None = None, stage: str = ""):
+        self.jobs = jobs
+        self.progress = progress
+        self.stage = stage
+
+    def __call__(self, fn: Callable, items: list) -> Iterator:
+        items = list(items)
+        if self.jobs <= 1 or len(items) < MIN_PARALLEL:
+            results: Iterable = map(fn, items)
+        else:
+            results = _forked_map(fn, items, self.jobs)
+        for n, result in enumerate(results, start=1):
+            if self.progress is not None:
+                self.progress(self.stage, n, len(items))
+            yield result
+
+
+# The function and items a worker process serves: set in each worker by _adopt (after
+# fork) and never in the main process.
+_WORKER_JOB: dict = {}
+
+
+def _adopt(fn: Callable, items: list) -> None:
+    _WORKER_JOB["fn"], _WORKER_JOB["items"] = fn, items
+
+
+def _run_item(index: int):
+    return _WORKER_JOB["fn"](_WORKER_JOB["items"][index])
+
+
+def _forked_map(fn: Callable, items: list, jobs: int) -> Iterator:
+    context = multiprocessing.get_context("fork")
+    chunk = max(1, min(64, len(items) // (jobs * 8)))
+    with context.Pool(jobs, initializer=_adopt, initargs=(fn, items)) as pool:
+        yield from pool.imap(_run_item, range(len(items)), chunksize=chunk)
 
 
 def _check_unique_paths(outputs) -> None:

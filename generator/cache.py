@@ -9,8 +9,11 @@ is thrown away and rebuilt, never trusted.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import pickle
 import sqlite3
+import time
 from pathlib import Path
 
 from generator import __version__
@@ -66,9 +69,15 @@ class ParseCache:
             self._pending.append((key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
 
     def save(self, live_keys: set[str]) -> None:
-        """Store new entries and forget ones no current file needs."""
+        """Store new entries and forget ones no current file needs.
+
+        A build that parsed nothing and lost no file leaves the database untouched, so a
+        no-change rebuild writes nothing at all.
+        """
         if self._db is None:
             return
+        if not self._pending and self._count() == len(live_keys):
+            return  # every live key was a hit, so the table holds exactly the live keys
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?)", self._pending)
             self._db.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
@@ -78,6 +87,67 @@ class ParseCache:
             self._db.execute("DELETE FROM docs WHERE key NOT IN (SELECT key FROM live)")
         self._pending.clear()
 
+    def _count(self) -> int:
+        return self._db.execute("SELECT count(*) FROM docs").fetchone()[0]
+
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
+            self._db = None
+
+
+# A file changed within this long before the stamps were taken may have changed again in
+# the same clock tick without its mtime moving (git's "racy" rule); such files are re-read.
+RACY_NS = 2_000_000_000
+
+
+class FileStamps:
+    """Digests of source files remembered by (size, mtime): an unchanged file is not read.
+
+    Reading and hashing 10,000 articles costs more than the rest of a no-change rebuild;
+    a stat call is enough to know a file is untouched. Stamps that cannot be read are
+    simply forgotten (every file is read again), and a file whose mtime is too close to
+    the moment the stamps were taken is always hashed again.
+    """
+
+    def __init__(self, folder: Path | None):
+        self.path = folder / "stamps.json" if folder else None
+        self._old: dict[str, list] = {}
+        self._taken = 0
+        self._new: dict[str, list] = {}
+        # Taken before any file is read: a write after this moment has a later mtime.
+        self._now = time.time_ns()
+        if self.path is not None:
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                self._old, self._taken = dict(data["files"]), int(data["taken"])
+            except (OSError, ValueError, KeyError, TypeError):
+                self._old, self._taken = {}, 0
+
+    def digest(self, path: Path, rel: str, hasher) -> str:
+        """The digest of a file, from its stamp when size and mtime are as remembered."""
+        st = path.stat()
+        old = self._old.get(rel)
+        if (old and old[0] == st.st_size and old[1] == st.st_mtime_ns
+                and st.st_mtime_ns < self._taken - RACY_NS):
+            digest = old[2]
+        else:
+            digest = hasher(path.read_bytes())
+        self._new[rel] = [st.st_size, st.st_mtime_ns, digest]
+        return digest
+
+    def save(self) -> None:
+        """Record the stamps, unless they are the ones already on disk."""
+        if self.path is None:
+            return
+        if self._new == self._old and not self._near_taken():
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"taken": self._now, "files": self._new}), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+    def _near_taken(self) -> bool:
+        # Stamps still inside the racy window are re-hashed on every build until they are
+        # recorded again with a later `taken`; saving once more ends that.
+        return any(v[1] >= self._taken - RACY_NS for v in self._new.values())

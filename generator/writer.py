@@ -34,6 +34,7 @@ import re
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -125,8 +126,13 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def write_outputs(outputs: Iterable, render: Callable[[object], bytes], out_dir: Path,
-                  manifest: Manifest) -> WriteReport:
-    """Render what changed into staging, then commit it to out_dir through a journal."""
+                  manifest: Manifest, fan_out: Callable = map) -> WriteReport:
+    """Render what changed into staging, then commit it to out_dir through a journal.
+
+    `fan_out(fn, items)` runs fn on each item and yields the results in order; the build
+    passes one that spreads the rendering over worker processes (stage_output is safe to
+    run in parallel: each output has its own staged file).
+    """
     outputs = list(outputs)
     check_paths(outputs)
     finish_interrupted_commit(out_dir)
@@ -134,12 +140,15 @@ def write_outputs(outputs: Iterable, render: Callable[[object], bytes], out_dir:
     shutil.rmtree(stage, ignore_errors=True)  # staged by a build killed before its journal
     report = WriteReport()
     try:
-        staged = _stage(outputs, render, out_dir, stage / FILES, manifest, report)
+        staged = _stage(outputs, render, out_dir, stage / FILES, manifest, report, fan_out)
         current = {o.path for o in outputs}
         stale = sorted(p for p in set(manifest.entries) - current if not path_problem(p))
+        entries = {o.path: o.fingerprint for o in outputs}
+        if not staged and not stale and entries == manifest.entries:
+            return report  # nothing to commit: a no-change rebuild writes no file at all
         plan = {"moves": staged, "removes": stale,
                 "manifest": str(manifest.path) if manifest.path else None,
-                "entries": {o.path: o.fingerprint for o in outputs}}
+                "entries": entries}
         _write_atomically(stage / JOURNAL, json.dumps(plan))
         _apply(plan, out_dir, stage, report)
     finally:
@@ -175,29 +184,46 @@ def finish_interrupted_commit(out_dir: Path) -> bool:
 
 
 def _stage(outputs, render, out_dir: Path, stage: Path, manifest: Manifest,
-           report: WriteReport) -> list[str]:
-    staged, problems = [], []
+           report: WriteReport, fan_out: Callable = map) -> list[str]:
+    todo = []
     for output in outputs:
         target = safe_join(out_dir, output.path)
         if manifest.entries.get(output.path) == output.fingerprint and target.is_file():
             report.unchanged += 1
-            continue
-        try:
-            data = render(output)
-        except BuildError as exc:
-            problems += exc.problems
+        else:
+            todo.append(output)
+    staged, problems = [], []
+    job = partial(stage_output, render, out_dir, stage)
+    for output, (state, found) in zip(todo, fan_out(job, todo), strict=True):
+        if found:
+            problems += found
             continue
         report.rendered += 1
-        if _same_bytes(target, data):
+        if state == "staged":
+            staged.append(output.path)
+        else:
             report.unchanged += 1
-            continue
-        staged_file = safe_join(stage, output.path)
-        staged_file.parent.mkdir(parents=True, exist_ok=True)
-        staged_file.write_bytes(data)
-        staged.append(output.path)
     if problems:
         raise BuildError(_unique(problems))
     return staged
+
+
+def stage_output(render: Callable[[object], bytes], out_dir: Path, stage: Path,
+                 output) -> tuple[str, list[Problem]]:
+    """Render one output into staging unless out_dir already holds the same bytes.
+
+    Returns ("staged" | "same" | "failed", problems); may run in a worker process.
+    """
+    try:
+        data = render(output)
+    except BuildError as exc:
+        return "failed", list(exc.problems)
+    if _same_bytes(safe_join(out_dir, output.path), data):
+        return "same", []
+    staged_file = safe_join(stage, output.path)
+    staged_file.parent.mkdir(parents=True, exist_ok=True)
+    staged_file.write_bytes(data)
+    return "staged", []
 
 
 def _same_bytes(target: Path, data: bytes) -> bool:
