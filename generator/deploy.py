@@ -20,7 +20,7 @@ from pathlib import Path
 from generator.checker import check_site, output_folder
 
 KEEP = frozenset({".git", "CNAME", ".nojekyll"})  # host files a mirror never deletes
-_REMOTE = re.compile(r"^(?:[\w.-]+@)?[\w.-]+:(?!//)")  # user@host:path, not C:\ or a URL
+_REMOTE = re.compile(r"^(?:[\w.-]+@)?[\w.-]{2,}:(?!//)")  # user@host:path, not C: or a URL
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,9 @@ def run_deploy(args) -> int:
 
 def _deploy(src: Path, args) -> list[str]:
     if args.branch:
-        return deploy_git(src, args.target, args.branch, args.dry_run, args.message,
+        # git runs in a temporary folder, where a relative path would point elsewhere
+        remote = str(Path(args.target).resolve()) if Path(args.target).exists() else args.target
+        return deploy_git(src, remote, args.branch, args.dry_run, args.message,
                           args.cname or "")
     if args.rsync or _REMOTE.match(args.target):
         return deploy_rsync(src, args.target, args.dry_run)

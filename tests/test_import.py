@@ -270,3 +270,30 @@ def test_import_reports_an_unreadable_source(make_site, tmp_path, capsys):
     assert main(["import", str(tmp_path / "empty.txt"), "--site", str(site.root)]) == 1
     assert "no headline" in capsys.readouterr().err
     assert load_config(site.root).title == "Test Times"
+
+
+@pytest.mark.parametrize("text, title, notes", [
+    ("Budget passes\n\nThe council voted.\n", "Budget passes", []),
+    ("4ever.news\n\nAbout Us\n\n• Politics\n\nBy Ana\n\n2 hours ago\n\nBudget passes\n\n"
+     "The council voted.\n", "Budget passes", []),
+    ("Test Times\nMenu\nBudget passes\n\nThe council voted.\n", "Budget passes", []),
+    ("Evening Edition\nBudget passes\n\nThe council voted.\n", "Budget passes",
+     ["left out as page chrome: `Evening Edition`"]),
+])
+def test_scraped_headline_is_the_first_line_that_is_not_chrome(make_site, tmp_path, text, title,
+                                                                notes):
+    site = make_site()  # titled "Test Times"
+    page = tmp_path / "page.txt"
+    page.write_text(text, encoding="utf-8")
+    report = import_source(site.root, str(page), as_of=datetime(2026, 11, 25, 12, 0))
+    doc = read_doc(site.root / report.written[0], ZoneInfo("Europe/Madrid"))
+    assert doc.title == title and doc.body_html == "<p>The council voted.</p>"
+    assert [n for n in report.notes if "no date line" not in n] == notes
+
+
+def test_as_of_with_a_zone_is_converted_to_site_time(make_site):
+    site = make_site()  # Europe/Madrid, one hour ahead of UTC in November
+    report = import_source(site.root, str(SEED), as_of=datetime.fromisoformat(
+        "2026-11-25T09:30:00+00:00"))
+    text = (site.root / report.written[0]).read_text(encoding="utf-8")
+    assert "date: 2026-11-24T10:30:00\n" in text

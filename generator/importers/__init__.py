@@ -39,8 +39,8 @@ def detect_format(source: str) -> str:
 def read_items(source: str, fmt: str, config: SiteConfig, as_of: datetime | None,
                keep_html: bool) -> tuple[list[Imported], list[str]]:
     zone = config.zone
-    if as_of is not None and as_of.tzinfo is None:
-        as_of = as_of.replace(tzinfo=zone)
+    if as_of is not None:  # dates are written as site-local times
+        as_of = as_of.replace(tzinfo=zone) if as_of.tzinfo is None else as_of.astimezone(zone)
     if fmt == "auto":
         fmt = detect_format(source)
     if fmt == "wxr":
@@ -55,7 +55,8 @@ def read_items(source: str, fmt: str, config: SiteConfig, as_of: datetime | None
 
     path = Path(source)
     when = as_of or datetime.fromtimestamp(path.stat().st_mtime, zone)
-    item, notes = parse_scraped(path.read_text(encoding="utf-8-sig"), when, path.name)
+    item, notes = parse_scraped(path.read_text(encoding="utf-8-sig"), when, path.name,
+                                (config.title,))
     return [item], notes
 
 

@@ -53,17 +53,21 @@ def parse_relative_date(text: str, as_of: datetime) -> datetime | None:
     return None
 
 
-def parse_scraped(text: str, as_of: datetime, source_name: str) -> tuple[Imported, list[str]]:
-    """One article from scraped page text, and notes on what could not be mapped."""
-    lines = text.replace("\r\n", "\n").split("\n")
+def parse_scraped(text: str, as_of: datetime, source_name: str,
+                  site_names: tuple[str, ...] = ()) -> tuple[Imported, list[str]]:
+    """One article from scraped page text, and notes on what could not be mapped.
+
+    site_names are names the page may show as its masthead (the site's title).
+    """
+    blocks = _blocks(text.replace("\r\n", "\n"))
     found: dict = {"categories": [], "authors": [], "date": None, "headline": "",
-                   "chrome": []}
+                   "names": {n.lower() for n in site_names}}
     notes: list[str] = []
-    end = _read_chrome(lines, as_of, found, notes)
+    start = _read_chrome(blocks, as_of, found, notes)
     if not found["headline"]:
         raise ValueError(f"{source_name}: no headline found (expected one line before the "
                          "first paragraph)")
-    paragraphs = _paragraphs(lines[end:])
+    paragraphs = [" ".join(block) for block in blocks[start:]]
     if not paragraphs:
         raise ValueError(f"{source_name}: no body paragraphs after the headline")
     if found["date"] is None:
@@ -74,24 +78,37 @@ def parse_scraped(text: str, as_of: datetime, source_name: str) -> tuple[Importe
               "author": found["authors"] or None}
     key = hashlib.blake2b((found["headline"] + "\n" + paragraphs[0]).encode(),
                           digest_size=8).hexdigest()
-    body = "\n\n".join(paragraphs)
-    return Imported("article", fields, body, f"text:{key}"), notes
+    return Imported("article", fields, "\n\n".join(paragraphs), f"text:{key}"), notes
 
 
-def _read_chrome(lines: list[str], as_of: datetime, found: dict, notes: list[str]) -> int:
-    """Classify the lines above the body; returns the index where the body starts."""
-    for i, raw in enumerate(lines):
+def _blocks(text: str) -> list[list[str]]:
+    """Groups of non-blank lines, stripped; blank lines separate them."""
+    blocks, current = [], []
+    for raw in text.split("\n") + [""]:
         line = raw.strip()
-        if not line:
-            if found["headline"]:
-                return i
+        if line:
+            current.append(line)
+        elif current:
+            blocks.append(current)
+            current = []
+    return blocks
+
+
+def _read_chrome(blocks: list[list[str]], as_of: datetime, found: dict,
+                 notes: list[str]) -> int:
+    """Find the headline: the last line of the first block that is not all chrome.
+
+    Returns the index of the first body block. Lines of that block above the headline
+    that are not recognised chrome are the masthead (site name); they are reported.
+    """
+    for n, block in enumerate(blocks):
+        rest = [line for line in block if not _chrome_line(line, as_of, found, notes)]
+        if not rest:
             continue
-        if found["headline"]:  # the headline ran over two lines
-            found["headline"] += " " + line
-            continue
-        if not _chrome_line(line, as_of, found, notes):
-            found["headline"] = line
-    return len(lines)
+        found["headline"] = rest[-1]
+        notes += [f"left out as page chrome: `{line}`" for line in rest[:-1]]
+        return n + 1
+    return len(blocks)
 
 
 def _chrome_line(line: str, as_of: datetime, found: dict, notes: list[str]) -> bool:
@@ -114,19 +131,4 @@ def _chrome_line(line: str, as_of: datetime, found: dict, notes: list[str]) -> b
     if when is not None:
         found["date"] = when
         return True
-    if _DOMAIN.match(line) or (len(line.split()) <= 3 and not found["chrome"]):
-        found["chrome"].append(line)  # the site name heads the page
-        return True
-    return False
-
-
-def _paragraphs(lines: list[str]) -> list[str]:
-    paragraphs, current = [], []
-    for raw in lines + [""]:
-        line = raw.strip()
-        if line:
-            current.append(line)
-        elif current:
-            paragraphs.append(" ".join(current))
-            current = []
-    return paragraphs
+    return bool(_DOMAIN.match(line)) or low in found["names"]  # the masthead
