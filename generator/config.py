@@ -44,6 +44,7 @@ class SiteConfig:
     related: int = 4  # related articles under an article
     news_sitemap_days: int = 2  # how recent an article must be for news-sitemap.xml
     unicode_slugs: bool = False  # keep "política" instead of "politica"
+    sanitize_html: bool = False  # pass article HTML through nh3, for contributed content
     output: str = "output"  # the output folder, relative to the site folder
     urls: dict = field(default_factory=lambda: dict(DEFAULT_URLS))  # URL patterns by kind
     extra: dict = field(default_factory=dict)  # free values for custom templates
@@ -75,6 +76,9 @@ class SiteConfig:
 
 _FIELDS = {f.name: f for f in dataclasses.fields(SiteConfig)}
 _INT_KEYS = {"per_page", "feed_items", "home_sections", "related", "news_sitemap_days"}
+_BOOL_KEYS = {"unicode_slugs", "sanitize_html"}
+# The placeholders each URL pattern may use; the others are unknown when it is filled.
+_PLACEHOLDERS = {"article": {"slug", "year", "month", "day"}, "archive": {"slug", "year", "month"}}
 
 
 def load_config(site_dir: Path, overrides: dict[str, Any] | None = None) -> SiteConfig:
@@ -105,12 +109,11 @@ def _read(path: Path) -> tuple[dict, list[Problem]]:
     try:
         fields = load_mapping(path.read_text(encoding="utf-8-sig"))
     except YamlProblem as exc:
-        line = exc.line + 1 if exc.line is not None else None
-        return {}, [Problem(CONFIG_FILE, line, exc.message, "fix the YAML syntax on that line")]
+        return {}, [Problem(CONFIG_FILE, exc.line, exc.message, exc.hint)]
     except UnicodeDecodeError as exc:
         return {}, [Problem(CONFIG_FILE, None, f"not UTF-8 text ({exc.reason})",
                             "save the file as UTF-8")]
-    return {k: (f.text if k in _TEXT_KEYS and f.text is not None else f.value, f.line + 1)
+    return {k: (f.text if k in _TEXT_KEYS and f.text is not None else f.value, f.line)
             for k, f in (fields or {}).items()}, []
 
 
@@ -131,8 +134,8 @@ def _check(key: str, value: Any, line: int | None, problems: list[Problem]) -> A
     if key in _INT_KEYS and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
         bad(f"`{key}` must be a whole number above 0, not {value!r}", f"write e.g. `{key}: 10`")
         return None
-    if key == "unicode_slugs" and not isinstance(value, bool):
-        bad("`unicode_slugs` must be true or false", "write `unicode_slugs: true`")
+    if key in _BOOL_KEYS and not isinstance(value, bool):
+        bad(f"`{key}` must be true or false, not {value!r}", f"write `{key}: true`")
         return None
     if key in ("urls", "extra") and not isinstance(value, dict):
         bad(f"`{key}` must be a mapping of names to values", f"see the README for `{key}:`")
@@ -158,6 +161,37 @@ def _check_value(key: str, value: Any, bad) -> Any:
         for name in unknown:
             bad(f"unknown URL kind `{name}` under `urls`",
                 closest(name, DEFAULT_URLS) or f"known kinds: {', '.join(DEFAULT_URLS)}")
-        if unknown:
+        bad_patterns = [_check_pattern(kind, text, bad) for kind, text in value.items()
+                        if kind in DEFAULT_URLS]
+        if unknown or any(bad_patterns):
             return None
     return value
+
+
+def _check_pattern(kind: str, pattern: Any, bad) -> bool:
+    """Report a URL pattern that is not text, uses unknown placeholders or leaves the site."""
+    import string
+
+    from generator.writer import path_problem
+
+    hint = f"write e.g. `{kind}: {DEFAULT_URLS[kind]}`"
+    if not isinstance(pattern, str) or not pattern.strip("/"):
+        bad(f"the URL pattern for `{kind}` must be non-empty text", hint)
+        return True
+    try:
+        names = {f[1] for f in string.Formatter().parse(pattern) if f[1] is not None}
+    except ValueError as exc:
+        bad(f"the URL pattern `{pattern}` is malformed ({exc})", hint)
+        return True
+    allowed = _PLACEHOLDERS.get(kind, {"slug"})
+    if names - allowed or ("slug" not in names and kind != "archive"):
+        bad(f"the URL pattern `{pattern}` for `{kind}` may use only "
+            + ", ".join(f"{{{n}}}" for n in sorted(allowed)) + " and must use {slug}", hint)
+        return True
+    # Routes drop leading slashes (urls.route); what is left must stay inside the output.
+    filled = pattern.format(slug="x", year="2026", month="01", day="01").strip("/")
+    reason = path_problem(filled)
+    if reason:
+        bad(f"the URL pattern `{pattern}` for `{kind}` leads outside the site: {reason}", hint)
+        return True
+    return False

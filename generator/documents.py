@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 
 from generator.errors import ContentError, Problem, closest
 from generator.frontmatter import split
+from generator.limits import Overtime, seconds_allowed, time_limit
 from generator.markup import MarkdownRenderer, first_paragraph_text, plain_text
+from generator.sanitize import clean_html, first_forbidden_line, strip_forbidden
 from generator.slugs import is_valid_slug, slugify
 from generator.yamldoc import Field
 
@@ -87,6 +89,7 @@ class _Reader:
     path: str
     fields: dict[str, Field]
     zone: ZoneInfo
+    unicode_slugs: bool = False  # how names become URL names, to catch empty ones
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -104,7 +107,7 @@ class _Reader:
             self.fail(key, f"`{key}` must be text, not a list or mapping",
                       f"write `{key}: some text` on one line")
             return ""
-        value = f.text.strip()
+        value = self._clean(key, f.text.strip())
         if required and not value:
             self.fail(key, f"`{key}` is empty", f"give the {key} some text")
         return value
@@ -121,7 +124,22 @@ class _Reader:
             self.fail(key, f"`{key}` must be a name or a list of names",
                       f"write `{key}: Name` or `{key}: [First, Second]`")
             return ()
+        items = [self._clean(key, i) for i in items]
+        for name in items:
+            if name and not slugify(name, self.unicode_slugs):
+                self.fail(key, f"`{key}: {name}` gives an empty URL name",
+                          "use a name with letters or digits")
         return tuple(dict.fromkeys(i for i in items if i))
+
+    def _clean(self, key: str, value: str) -> str:
+        """The value without characters feeds cannot carry (a YAML escape can write them)."""
+        clean, removed = strip_forbidden(value)
+        if removed:
+            self.warnings.append(Problem(self.path, self.fields[key].line,
+                                         f"removed {removed} control character(s) from `{key}`",
+                                         "they are invisible in editors; check the text there",
+                                         severity="warning"))
+        return clean
 
     def moment(self, key: str, required: bool = False) -> datetime | None:
         raw = self.text(key, required)
@@ -173,15 +191,38 @@ def _parse_moment(raw: str) -> datetime:
 
 
 def parse_document(path: str, text: str, zone: ZoneInfo, md: MarkdownRenderer,
-                   unicode_slugs: bool = False) -> tuple[Article | Page, list[Problem]]:
+                   unicode_slugs: bool = False,
+                   sanitize: bool = False) -> tuple[Article | Page, list[Problem]]:
     """Read one content file into an Article or a Page; returns it with its warnings.
 
-    Raises ContentError with every problem of the file when it cannot be used.
+    Raises ContentError with every problem of the file when it cannot be used, or when
+    reading it takes longer than the time limit (limits.py).
     """
+    try:
+        with time_limit():
+            return _parse(path, text, zone, md, unicode_slugs, sanitize)
+    except Overtime:
+        raise ContentError(Problem(
+            path, None, f"reading this file took longer than {seconds_allowed():g} seconds",
+            "look for runs of unclosed `[`, `(` or `>` in the Markdown; "
+            "the limit is set by the NEWSGEN_TIME_LIMIT environment variable")) from None
+
+
+def _parse(path: str, text: str, zone: ZoneInfo, md: MarkdownRenderer, unicode_slugs: bool,
+           sanitize: bool) -> tuple[Article | Page, list[Problem]]:
+    warnings = []
+    line = first_forbidden_line(text)
+    if line:
+        text, removed = strip_forbidden(text)
+        warnings.append(Problem(path, line, f"removed {removed} control character(s) that "
+                                "feeds cannot carry", "they are invisible in editors; check "
+                                "the text on that line", severity="warning"))
     parts = split(text, path)
-    reader = _Reader(path, parts.fields, zone)
+    reader = _Reader(path, parts.fields, zone, unicode_slugs, warnings=warnings)
     is_page = path.startswith(PAGES_DIR)
     body_html = md.render(parts.body)
+    if sanitize:
+        body_html = clean_html(body_html)
     if is_page:
         doc = _page(reader, path, body_html, unicode_slugs)
     else:

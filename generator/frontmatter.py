@@ -46,11 +46,10 @@ def _closing_line(lines: list[str]) -> int | None:
 
 def _parse_yaml(block: str, path: str) -> dict[str, Field]:
     try:
-        fields = load_mapping(block)
+        fields = load_mapping(block, first_line=2)  # line 1 is the opening `---`
     except YamlProblem as exc:
-        line = exc.line + 2 if exc.line is not None else None  # +1 for 1-based, +1 for `---`
-        hint = "fix the YAML on that line; put quotes around text that contains `: ` or starts with a symbol"
-        raise ContentError(Problem(path, line, f"bad front matter: {exc.message}", hint)) from None
+        raise ContentError(Problem(path, exc.line, f"bad front matter: {exc.message}",
+                                   exc.hint)) from None
     if fields is None:
         raise ContentError(Problem(path, 2, "the front matter is empty", _EXAMPLE))
-    return {k: Field(f.value, f.text, f.line + 2) for k, f in fields.items()}
+    return fields
