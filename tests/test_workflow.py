@@ -17,6 +17,7 @@ from conftest import NOW, REPO, require_tool
 from generator.build import BuildRequest, build
 from generator.cli import main
 from generator.config import SiteConfig
+from generator.deploy import deploy_folder
 from generator.documents import parse_document
 from generator.markup import MarkdownRenderer
 from generator.scaffold import new_article
@@ -122,26 +123,37 @@ def nginx(tmp_path):
         server.wait(timeout=10)
 
 
-def test_deployed_demo_site_under_nginx_has_no_broken_links(nginx, tmp_path, capsys):
+def crawl(linkchecker: str, port: int, url: str, folder: Path) -> subprocess.CompletedProcess:
+    rc = folder / "linkcheckerrc"
+    rc.write_text(LINKCHECKER_RC.format(port=port))
+    return subprocess.run(["timeout", "300", linkchecker, "-f", str(rc), url],
+                          capture_output=True, text=True, cwd=folder)
+
+
+def test_deployed_demo_site_under_nginx_has_no_broken_links(nginx, tmp_path):
     linkchecker = require_tool("linkchecker")
     port, www = nginx
     base = f"http://127.0.0.1:{port}/news/"
     out = tmp_path / "output"
     build(BuildRequest(site_dir=REPO, output=out, base_url=base, now=NOW, use_cache=False))
-    assert main(["deploy", str(www), "--site", str(REPO), "--output", str(out)]) == 0, \
-        capsys.readouterr().err
+    # The deploy step itself (and its refusal of a failing check) is tested in test_deploy.
+    assert deploy_folder(out, www)
     assert (www / "index.html").exists() and (www / "404.html").exists()
-    rc = tmp_path / "linkcheckerrc"
-    rc.write_text(LINKCHECKER_RC.format(port=port))
     started = time.monotonic()
-    done = subprocess.run(["timeout", "300", linkchecker, "-f", str(rc), base],
-                          capture_output=True, text=True, cwd=tmp_path)
-    seconds = time.monotonic() - started
+    done = crawl(linkchecker, port, base, tmp_path)
     summary = re.search(r"(\d+) links? in (\d+) URLs? checked", done.stdout)
-    print(f"linkchecker: {summary and summary.group(0)} in {seconds:.1f}s")
+    print(f"linkchecker: {summary and summary.group(0)} in {time.monotonic() - started:.1f}s")
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert summary and int(summary.group(2)) > 40  # it really crawled the site
     assert "0 errors found" in done.stdout
+    # The same crawl must notice a missing page and a link that escapes /news/.
+    index = www / "index.html"
+    index.write_text(index.read_text(encoding="utf-8").replace(
+        "</main>", '<a href="/news/2026/01/01/gone/">x</a><a href="/about/">y</a></main>'),
+        encoding="utf-8")
+    broken = crawl(linkchecker, port, base, tmp_path)
+    assert broken.returncode == 1
+    assert "/news/2026/01/01/gone/" in broken.stdout and f"{port}/about/" in broken.stdout
 
 
 def test_a_newsroom_from_init_to_deploy(tmp_path, capsys):
