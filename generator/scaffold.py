@@ -149,7 +149,7 @@ def new_article(site_dir: Path, headline: str, category: str, author: str = "",
     target = site_dir / article_path(when, slug)
     fields = {"title": headline, "date": when, "category": category, "tags": [],
               "author": author or config.publisher, "summary": "", "image": "",
-              "image_alt": "", "draft": draft}
+              "image_alt": "", "image_caption": "", "draft": draft}
     body = "Write the story here. The first paragraph is the summary unless you give one.\n"
     try:
         return _write_new(target, document_text(fields, body))
