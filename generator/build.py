@@ -41,7 +41,7 @@ from generator.sources import (
     scan_static,
 )
 from generator.theme import load_theme
-from generator.writer import Manifest, WriteReport, write_outputs
+from generator.writer import Manifest, WriteReport, finish_interrupted_commit, write_outputs
 
 MAX_SOURCE_BYTES = 2_000_000  # a bigger article is a mistake (a pasted binary), not news
 # Below this many items a pool costs more (fork, pipes) than it saves.
@@ -62,6 +62,7 @@ class BuildRequest:
     future: bool = False  # include articles dated in the future
     now: datetime | None = None  # the build's clock (tests fix it)
     strict: bool = False  # warnings are errors
+    keep_going: bool = False  # publish without the files that have errors (still a failure)
     use_cache: bool = True  # read and write the parse cache
     jobs: int = 0  # worker processes for parsing and rendering; 0: one per core
     progress: Progress | None = field(default=None, compare=False)  # told as stages advance
@@ -78,6 +79,7 @@ class BuildReport:
     warnings: list[Problem] = field(default_factory=list)  # problems that did not stop it
     seconds: float = 0.0  # wall time
     parsed: int = 0  # content files parsed from Markdown in this build (not reused)
+    problems: list[Problem] = field(default_factory=list)  # errors of files left out (keep_going)
 
 
 def output_dir_for(request: BuildRequest, config: SiteConfig) -> Path:
@@ -133,26 +135,32 @@ class Builder:
         config = load_config(site_dir, {"base_url": request.base_url})
         out_dir = output_dir_for(request, config)
         check_output_dir(out_dir, site_dir)
+        finish_interrupted_commit(out_dir)  # a killed build's commit, before anything can fail
         theme = load_theme(site_dir, config.theme)
         cache_dir = site_dir / CACHE_DIR if request.use_cache else None
         tree = self._scan(cache_dir, changed)
-        docs, warnings, parsed = self._parse(tree, config)
+        problems: list[Problem] = []
+        docs, warnings, parsed = self._parse(tree, config, problems)
         if request.strict and warnings:
-            raise BuildError([replace(w, severity="error") for w in warnings])
+            problems += [replace(w, severity="error") for w in warnings]
+            warnings = []
         now = request.now or datetime.now().astimezone()
         options = Options(now=now, drafts=request.drafts, future=request.future)
-        site = build_site(docs, config, options, tree.static)
+        site = publishable_site(docs, config, options, tree.static, problems)
+        if problems and not request.keep_going:
+            raise BuildError(problems)
         outputs = plan_statics(site, theme) + plan_outputs(site, theme)
         _check_unique_paths(outputs)
         renderer = Renderer(site, theme)
-        manifest = Manifest(cache_dir / f"manifest-{_name_of(out_dir)}.json" if cache_dir else None)
+        # Always kept, even with --no-cache: without it stale pages could never be removed.
+        manifest = Manifest(site_dir / CACHE_DIR / f"manifest-{_name_of(out_dir)}.json")
         fan_out = ForkedMap(self._jobs(), request.progress, "render")
         written = write_outputs(outputs, renderer.render, out_dir, manifest, fan_out=fan_out)
         if self._stamps is not None:
             self._stamps.save()  # only now: a failed build must not vouch for what it read
         pages = Counter(o.kind for o in outputs)
         return BuildReport(site, out_dir, written, pages, warnings,
-                           time.perf_counter() - started, parsed)
+                           time.perf_counter() - started, parsed, problems)
 
     def _jobs(self) -> int:
         return self.request.jobs if self.request.jobs > 0 else default_jobs()
@@ -181,10 +189,12 @@ class Builder:
         self._content = content
         return SourceTree(tuple(content[rel] for rel in sorted(content)), static)
 
-    def _parse(self, tree: SourceTree, config: SiteConfig) -> tuple[list, list[Problem], int]:
-        """Every document, parsed or reused; all bad files are reported together."""
+    def _parse(self, tree: SourceTree, config: SiteConfig,
+               errors: list[Problem]) -> tuple[list, list[Problem], int]:
+        """Every good document, parsed or reused; the problems of bad files go to errors."""
         md = MarkdownRenderer(config.base_path)
-        settings = f"{md.settings_digest()}|{config.timezone}|{config.unicode_slugs}"
+        settings = (f"{md.settings_digest()}|{config.timezone}|{config.unicode_slugs}"
+                    f"|{config.sanitize_html}")
         cache = ParseCache(self.site_dir / CACHE_DIR if self.request.use_cache else None,
                            settings)
         try:
@@ -192,12 +202,11 @@ class Builder:
             known = {k: self._parsed[k] for k in keys if k in self._parsed}
             known.update(cache.get_many([k for k in keys if k not in known]))
             missing = [(k, s) for k, s in zip(keys, tree.content, strict=True) if k not in known]
-            problems = self._parse_missing(missing, config, md, cache, known)
-            if problems:
-                raise BuildError(problems)
+            errors += self._parse_missing(missing, config, md, cache, known)
             cache.save(set(keys))
         finally:
             cache.close()
+        keys = [k for k in keys if k in known]  # the bad files are reported, not kept
         self._parsed = {k: known[k] for k in keys}
         docs, warnings = [], []
         for k in keys:
@@ -265,7 +274,8 @@ def _parse_file(site_dir: Path, source, config: SiteConfig, md: MarkdownRenderer
         line = data[:exc.start].count(b"\n") + 1
         raise ContentError(Problem(source.rel, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
                                    "save the file as UTF-8 in your editor")) from None
-    doc, warnings = parse_document(source.rel, text, config.zone, md, config.unicode_slugs)
+    doc, warnings = parse_document(source.rel, text, config.zone, md, config.unicode_slugs,
+                                   sanitize=config.sanitize_html)
     return replace(doc, digest=source.digest), warnings
 
 
@@ -312,6 +322,26 @@ def _forked_map(fn: Callable, items: list, jobs: int) -> Iterator:
     chunk = max(1, min(64, len(items) // (jobs * 8)))
     with context.Pool(jobs, initializer=_adopt, initargs=(fn, items)) as pool:
         yield from pool.imap(_run_item, range(len(items)), chunksize=chunk)
+
+
+def publishable_site(docs: list, config: SiteConfig, options: Options, statics,
+                     problems: list[Problem]) -> Site:
+    """The site without the documents named in `problems`; its own problems are added.
+
+    A document the site check blames (a URL taken twice, a missing image) is left out
+    and the check runs again, so every problem of the build is reported together and
+    --keep-going can publish the rest. Raises BuildError when what is left still fails.
+    """
+    while True:
+        bad = {p.path for p in problems}
+        docs = [d for d in docs if d.source not in bad]
+        try:
+            return build_site(docs, config, options, statics)
+        except BuildError as exc:
+            new = [p for p in exc.problems if p not in problems]
+            problems += new
+            if not {p.path for p in new} & {d.source for d in docs}:
+                raise BuildError(problems) from None
 
 
 def _check_unique_paths(outputs) -> None:

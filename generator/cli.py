@@ -55,6 +55,9 @@ def add_build_command(commands) -> None:
     p.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
     p.add_argument("--future", action="store_true", help="include articles dated in the future")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("--keep-going", action="store_true",
+                   help="publish the site without the files that have errors; the build "
+                   "still reports them and exits with status 1")
     p.add_argument("--no-cache", action="store_true",
                    help="neither read nor write the parse cache (.newsgen-cache/)")
     p.add_argument("--quiet", "-q", action="store_true", help="print only problems")
@@ -64,7 +67,8 @@ def add_build_command(commands) -> None:
 def run_build(args) -> int:
     request = BuildRequest(site_dir=args.site, output=args.output, base_url=args.base_url,
                            drafts=args.drafts, future=args.future, strict=args.strict,
-                           use_cache=not args.no_cache)
+                           use_cache=not args.no_cache,
+                           keep_going=getattr(args, "keep_going", False))
     try:
         report = build(request)
     except BuildError as exc:
@@ -76,6 +80,12 @@ def run_build(args) -> int:
         print(w, file=sys.stderr)
     if not args.quiet:
         print(summary(report))
+    if report.problems:  # --keep-going published without the files named here
+        print_problems(report.problems)
+        files = len({p.path for p in report.problems})
+        print(f"build incomplete: {len(report.problems)} problem(s); published without "
+              f"{files} file(s) (--keep-going)", file=sys.stderr)
+        return 1
     return 0
 
 
