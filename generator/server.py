@@ -428,6 +428,7 @@ class Preview:
         self.last_report: BuildReport | None = None
         self._boot = uuid.uuid4().hex[:8]  # a restarted server is a new version to open tabs
         self._count = 0
+        self.completed = 0  # builds finished, failed or not (tests and the benchmark wait on it)
         self._building = False
         self._idle = threading.Condition()
         self._stopped = threading.Event()
@@ -530,6 +531,12 @@ class Preview:
 
     def rebuild(self, changed: set[str] | None) -> None:
         """Build once and tell the open tabs; never raises, so the server outlives any build."""
+        try:
+            self._rebuild(changed)
+        finally:
+            self.completed += 1
+
+    def _rebuild(self, changed: set[str] | None) -> None:
         started = time.perf_counter()
         request = self._request(changed)
         with self._gate():
@@ -653,7 +660,7 @@ def run_serve(args) -> int:
         if options.host not in LOOPBACK_NAMES:
             print("warning: the preview is reachable from other machines on this network",
                   file=sys.stderr)
-        print(f"serving {url} (Ctrl-C to stop)", flush=True)
+        print(f"serving {url} from {preview.out_dir} (Ctrl-C to stop)", flush=True)
         preview.wait()
     except KeyboardInterrupt:
         print("stopping", file=sys.stderr)
