@@ -39,6 +39,7 @@ timezone: {timezone}  # IANA zone, e.g. Europe/Madrid
 # related: 4                     # related stories under an article
 # news_sitemap_days: 2           # age limit for news-sitemap.xml
 # unicode_slugs: false           # true keeps `política` in URLs instead of `politica`
+# sanitize_html: false           # true cleans article HTML (scripts, handlers) for contributed content
 # output: output                 # the build folder, relative to this file
 # urls:                          # URL patterns; these are the defaults
 #   article: "{{year}}/{{month}}/{{day}}/{{slug}}/"
