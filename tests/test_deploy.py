@@ -107,3 +107,38 @@ def test_deploy_refuses_output_that_fails_check(built, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "link `/nowhere/` does not exist" in err and "refusing to publish" in err
     assert not dest.exists()
+
+
+@pytest.mark.parametrize("target, branch, rsync, method", [
+    ("deploy@web1.example.org:/srv/news/", None, False, "rsync"),
+    ("web1:news", None, False, "rsync"),
+    ("public", None, False, "folder"),
+    ("public", None, True, "rsync"),
+    ("git@github.com:org/repo.git", "gh-pages", False, "git"),
+])
+def test_deploy_chooses_the_method_from_the_target(monkeypatch, tmp_path, target, branch, rsync,
+                                                   method):
+    import argparse
+
+    from generator import deploy
+
+    calls = []
+    for name in ("folder", "rsync", "git"):
+        monkeypatch.setattr(deploy, f"deploy_{name}",
+                            lambda *a, name=name, **k: calls.append(name) or [])
+    monkeypatch.chdir(tmp_path)
+    args = argparse.Namespace(target=target, branch=branch, rsync=rsync, dry_run=True,
+                              message="", cname="")
+    deploy._deploy(tmp_path / "output", args)
+    assert calls == [method]
+
+
+def test_deploy_refuses_a_folder_inside_the_output(built):
+    import argparse
+
+    from generator import deploy
+
+    args = argparse.Namespace(target=str(built.out / "copy"), branch=None, rsync=False,
+                              dry_run=False, message="", cname="")
+    with pytest.raises(deploy.DeployError, match="overlaps the output folder"):
+        deploy._deploy(built.out, args)
