@@ -205,6 +205,16 @@ def test_front_page_has_a_lead_story_and_a_section_per_category(demo_build):
     footer = text(page.cssselect("footer.site-footer")[0])
     for words in ("About Us", "RSS feed", "Atom feed", "© 2026 4ever.news"):
         assert words in footer
+    org = json_ld(page)["NewsMediaOrganization"]
+    assert org["name"] == "4ever.news" and org["logo"] == "https://4ever.news/images/logo.svg"
+
+
+def test_a_new_site_without_stories_says_so(make_site):
+    site = make_site()
+    site.build()
+    page = parse(site.out / "index.html")
+    assert text(page.cssselect("main .empty")[0]) == "No stories have been published yet."
+    assert text(page.cssselect("title")[0]) == "Test Times"
 
 
 def test_listing_pages_are_titled_with_their_page_number(make_site):
