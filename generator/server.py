@@ -541,7 +541,7 @@ class Preview:
         request = self._request(changed)
         with self._gate():
             try:
-                report = self.builder(request, changed)
+                report = self.builder(request, _build_scope(changed))
             except BuildError as exc:
                 self._failed(exc.problems, changed)
                 return
@@ -608,6 +608,13 @@ class Preview:
             return list(load_theme(self.site_dir, config.theme).dirs)
         except BuildError:
             return []
+
+
+def _build_scope(changed: set[str] | None) -> set[str] | None:
+    """The paths the build must look at again; None (everything) after a folder event."""
+    if changed is None or any(p.endswith("/") for p in changed):
+        return None
+    return changed
 
 
 def _assets_changed(files: list[str]) -> bool:

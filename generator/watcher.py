@@ -106,6 +106,10 @@ class Watcher:
             return  # a folder's time stamp changes with every file written in it
         paths = [event.src_path, getattr(event, "dest_path", "") or ""]
         changed = {rel for rel in (self.relevant(os.fsdecode(p)) for p in paths if p) if rel}
+        if event.is_directory:
+            # A folder moved or deleted takes its files along unseen: the trailing slash
+            # tells the build to look at everything again.
+            changed = {rel + "/" for rel in changed}
         if changed:
             self.report(changed)
 

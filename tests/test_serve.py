@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -196,6 +197,33 @@ def test_a_deleted_article_gives_404_and_leaves_every_listing(serve):
     assert "__newsgen" in body  # the site's own 404 page, with the reload script
     home = s.get("/")[1]
     assert "Second Story" in home and FIRST_URL not in home
+
+
+def test_a_renamed_article_moves_and_a_deleted_folder_takes_its_articles(serve):
+    s = serve({"content/articles/2026/third.md": article("Third Story", category="World")})
+    builds = s.preview.completed
+    os.rename(s.root / "content/articles/first.md", s.root / "content/articles/renamed.md")
+    s.wait_builds(builds + 1)
+    assert s.get("/" + FIRST_URL)[0] == 404
+    assert s.get("/2026/11/20/renamed/")[0] == 200
+    builds = s.preview.completed
+    shutil.rmtree(s.root / "content/articles/2026")
+    s.wait_builds(builds + 1)
+    assert s.get("/2026/11/20/third/")[0] == 404
+    assert "Third Story" not in s.get("/")[1]
+
+
+def test_a_templates_folder_made_while_serving_is_watched(serve):
+    s = serve()
+    builds = s.preview.completed
+    (s.root / "templates").mkdir()
+    s.save("templates/404.html", "<html><body><h1>Lost, version one</h1></body></html>")
+    s.wait_builds(builds + 1)
+    assert "Lost, version one" in s.get("/nowhere/")[1]
+    builds = s.preview.completed
+    s.save("templates/404.html", "<html><body><h1>Lost, version two</h1></body></html>")
+    s.wait_builds(builds + 1)
+    assert "Lost, version two" in s.get("/nowhere/")[1]
 
 
 def test_a_burst_of_100_writes_makes_at_most_two_builds(serve):
