@@ -9,6 +9,7 @@ from pathlib import Path
 from generator import __version__, checker, deploy, importers, scaffold
 from generator.build import BuildReport, BuildRequest, build
 from generator.errors import BuildError
+from generator.progress import ProgressBar
 from generator.server import add_serve_command
 
 
@@ -60,22 +61,42 @@ def add_build_command(commands) -> None:
                    "still reports them and exits with status 1")
     p.add_argument("--no-cache", action="store_true",
                    help="neither read nor write the parse cache (.newsgen-cache/)")
-    p.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+    p.add_argument("--jobs", "-j", type=_jobs, default=0, metavar="N",
+                   help="worker processes for parsing and rendering (default: one per core; "
+                   "1 builds in this process)")
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="print only problems: no summary, no progress bar (for CI)")
     p.set_defaults(run=run_build)
 
 
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of processes, 0 or more, not {text!r}")
+    return value
+
+
 def run_build(args) -> int:
+    bar = None if args.quiet else ProgressBar.for_terminal()
     request = BuildRequest(site_dir=args.site, output=args.output, base_url=args.base_url,
                            drafts=args.drafts, future=args.future, strict=args.strict,
                            use_cache=not args.no_cache,
-                           keep_going=getattr(args, "keep_going", False))
+                           keep_going=getattr(args, "keep_going", False),
+                           jobs=getattr(args, "jobs", 0), progress=bar)
     try:
         report = build(request)
     except BuildError as exc:
+        if bar:
+            bar.clear()
         print_problems(exc.problems)
         print(f"build failed: {len(exc.problems)} problem(s); the output folder was not "
               "changed", file=sys.stderr)
         return 1
+    if bar:
+        bar.clear()
     for w in report.warnings:
         print(w, file=sys.stderr)
     if not args.quiet:

@@ -1,0 +1,48 @@
+"""A one-line progress bar for long builds on a terminal.
+
+Nothing is drawn for a build that finishes within a second, nor when the stream is not
+a terminal (CI logs stay clean); `--quiet` turns it off altogether.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+DELAY = 1.0  # seconds before the bar appears: short builds stay silent
+REDRAW = 0.1  # seconds between redraws, so drawing never costs build time
+WIDTH = 30  # characters of the bar itself
+
+
+class ProgressBar:
+    """A build progress callback: (stage, done, total) -> draws `stage [###...] done/total`."""
+
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream or sys.stderr
+        self.started = time.monotonic()
+        self._drawn_at = 0.0
+        self._visible = False
+
+    @classmethod
+    def for_terminal(cls, stream: TextIO | None = None) -> ProgressBar | None:
+        stream = stream or sys.stderr
+        return cls(stream) if stream.isatty() else None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.started < DELAY or (now - self._drawn_at < REDRAW and done < total):
+            return
+        self._drawn_at = now
+        filled = WIDTH * done // max(total, 1)
+        line = f"\r{stage:<7} [{'#' * filled}{'.' * (WIDTH - filled)}] {done}/{total}"
+        self.stream.write(line)
+        self.stream.flush()
+        self._visible = True
+
+    def clear(self) -> None:
+        """Remove the bar so the summary starts on a clean line."""
+        if self._visible:
+            self.stream.write("\r" + " " * (WIDTH + 30) + "\r")
+            self.stream.flush()
+            self._visible = False
