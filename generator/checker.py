@@ -23,6 +23,7 @@ SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
 NOT_PUBLIC = {"404.html"}  # served by the host on errors; never linked, never listed
 _REF_ATTRS = {"href", "src", "poster", "data"}
+_PREVIEW_IMAGES = {"og:image", "twitter:image"}  # link previews break quietly otherwise
 
 
 @dataclass
@@ -52,6 +53,8 @@ class _Scanner(HTMLParser):
             elif name in ("srcset", "imagesrcset"):
                 self.scan.refs += [(part.split()[0], line) for part in value.split(",")
                                    if part.strip()]
+        if tag == "meta" and values.get("property", values.get("name")) in _PREVIEW_IMAGES:
+            self.scan.refs.append((values.get("content") or "", line))
         if tag == "meta" and (values.get("name") or "").lower() == "robots" \
                 and "noindex" in (values.get("content") or "").lower():
             self.scan.noindex = True

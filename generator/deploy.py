@@ -66,10 +66,12 @@ def plan_mirror(src: Path, dest: Path, keep: frozenset[str] = KEEP) -> list[Chan
 
 
 def apply_mirror(src: Path, dest: Path, changes: list[Change]) -> None:
-    for change in changes:
+    # Deletions first: a file may have to make way for a folder of the same name.
+    for change in sorted(changes, key=lambda c: c.action != "delete"):
         target = dest / change.path
         if change.action == "delete":
-            target.unlink()
+            if target.is_file() or target.is_symlink():
+                target.unlink()
             _prune(target.parent, dest)
             continue
         if target.is_dir() and not target.is_symlink():
@@ -120,8 +122,9 @@ class DeployError(Exception):
 
 
 def _git(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    """Run git; a remote that wants a password fails at once instead of waiting for one."""
     done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, **_identity()})
+                          env={**os.environ, **_identity(), "GIT_TERMINAL_PROMPT": "0"})
     if check and done.returncode != 0:
         raise DeployError(f"git {args[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
     return done

@@ -54,6 +54,8 @@ def test_check_reports_every_kind_of_breakage(built, capsys):
            '<img src="../images/none.jpg" alt=""><a href="https://elsewhere.org/x">ok</a>'
            '<a href="#main">fine</a><a href="mailto:a@b.c">mail</a></main>')
     (built.out / "css" / "style.css").unlink()
+    inject(built, "about/index.html", "</head>",
+           '<meta property="og:image" content="https://example.org/images/missing.jpg"></head>')
     lost = built.out / "lost" / "index.html"
     lost.parent.mkdir()
     lost.write_text("<!doctype html><title>Lost</title><p>Nobody links here.</p>")
@@ -71,6 +73,8 @@ def test_check_reports_every_kind_of_breakage(built, capsys):
         "    hint: link it from a listing, a menu or another page",
         "lost/index.html: error: public page missing from sitemap.xml",
         "feed.xml: error: not well-formed XML",
+        f"about/index.html:{_line_of(built, 'about/index.html', 'missing.jpg')}: error: link "
+        "`https://example.org/images/missing.jpg` does not exist in the output",
         "sitemap.xml: error: lists https://example.org/gone/, which does not exist in the output",
     }
     assert expected <= found

@@ -142,3 +142,20 @@ def test_deploy_refuses_a_folder_inside_the_output(built):
                               dry_run=False, message="", cname="")
     with pytest.raises(deploy.DeployError, match="overlaps the output folder"):
         deploy._deploy(built.out, args)
+
+
+def test_folder_deploy_replaces_a_folder_with_a_file_and_back(tmp_path):
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    (src / "news").mkdir(parents=True)
+    (src / "news" / "index.html").write_text("folder")
+    deploy_folder(src, dest)
+    (src / "news" / "index.html").unlink()
+    (src / "news").rmdir()
+    (src / "news").write_text("file")
+    deploy_folder(src, dest)
+    assert tree(dest) == {"news": b"file"}
+    (src / "news").unlink()
+    (src / "news").mkdir()
+    (src / "news" / "index.html").write_text("folder again")
+    deploy_folder(src, dest)
+    assert tree(dest) == {"news/index.html": b"folder again"}
