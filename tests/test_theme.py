@@ -373,6 +373,9 @@ def test_incremental_rebuilds_match_a_clean_build(make_site, tmp_path):
     site.write({
         "content/articles/a.md": article("Alpha renamed", "2026-11-20T09:00:00", category="World",
                                          tags="[Water]", author="Ana Ruiz", image="images/a.png"),
+        # Only the tags change: listings must not show tags, or they would go stale here.
+        "content/articles/b.md": article("Beta story", "2026-11-21T10:00:00", category="World",
+                                         tags="[Iran]", author="Bo Li", updated="2026-11-22T08:00:00"),
         "content/articles/d.md": article("Delta story", "2026-11-23T09:00:00", category="Culture",
                                          author="Di Ma"),
         "content/pages/about.md": "---\ntitle: Who We Are\nmenu: 1\n---\n\nWe report.\n",
