@@ -70,7 +70,7 @@ def scan_html(text: str) -> HtmlScan:
 
 
 @dataclass
-class Output:
+class BuiltOutput:
     """The output folder as served from base_url."""
 
     root: Path  # the folder
@@ -102,17 +102,17 @@ class Output:
         return parts.scheme in ("http", "https") and parts.netloc == base.netloc
 
 
-def load_output(root: Path, base_url: str) -> Output:
+def load_output(root: Path, base_url: str) -> BuiltOutput:
     files = {p.relative_to(root).as_posix() for p in root.rglob("*")
              if p.is_file() and not any(part.startswith(".") for part in
                                         p.relative_to(root).parts)}
-    out = Output(root, base_url if base_url.endswith("/") else base_url + "/", files)
+    out = BuiltOutput(root, base_url if base_url.endswith("/") else base_url + "/", files)
     for rel in sorted(f for f in files if f.endswith(".html")):
         out.pages[rel] = scan_html((root / rel).read_text(encoding="utf-8", errors="replace"))
     return out
 
 
-def check_links(out: Output) -> tuple[list[Problem], dict[str, set[str]]]:
+def check_links(out: BuiltOutput) -> tuple[list[Problem], dict[str, set[str]]]:
     """Broken internal references and anchors; also returns the page -> pages link graph."""
     problems, graph = [], {}
     for rel, scan in out.pages.items():
@@ -135,12 +135,12 @@ def check_links(out: Output) -> tuple[list[Problem], dict[str, set[str]]]:
     return problems, graph
 
 
-def public_pages(out: Output) -> set[str]:
+def public_pages(out: BuiltOutput) -> set[str]:
     return {rel for rel, scan in out.pages.items()
             if rel not in NOT_PUBLIC and not scan.noindex}
 
 
-def check_orphans(out: Output, graph: dict[str, set[str]]) -> list[Problem]:
+def check_orphans(out: BuiltOutput, graph: dict[str, set[str]]) -> list[Problem]:
     """Public pages no chain of links from the home page reaches."""
     if "index.html" not in out.pages:
         return [Problem("index.html", None, "there is no home page")]
@@ -155,14 +155,14 @@ def check_orphans(out: Output, graph: dict[str, set[str]]) -> list[Problem]:
             for rel in sorted(public_pages(out) - seen)]
 
 
-def _xml_root(out: Output, rel: str):
+def _xml_root(out: BuiltOutput, rel: str):
     try:
         return ElementTree.parse(out.root / rel).getroot()
     except (ElementTree.ParseError, OSError):
         return None
 
 
-def check_feeds(out: Output) -> tuple[list[Problem], int]:
+def check_feeds(out: BuiltOutput) -> tuple[list[Problem], int]:
     """Every RSS/Atom file parses with feedparser, and its item links resolve."""
     import feedparser
 
@@ -189,7 +189,7 @@ def check_feeds(out: Output) -> tuple[list[Problem], int]:
     return problems, count
 
 
-def sitemap_locs(out: Output, rel: str = "sitemap.xml") -> list[str]:
+def sitemap_locs(out: BuiltOutput, rel: str = "sitemap.xml") -> list[str]:
     """Page URLs of the sitemap, following a sitemap index to its parts."""
     root = _xml_root(out, rel)
     if root is None:
@@ -204,7 +204,7 @@ def sitemap_locs(out: Output, rel: str = "sitemap.xml") -> list[str]:
     return pages
 
 
-def check_sitemap(out: Output) -> list[Problem]:
+def check_sitemap(out: BuiltOutput) -> list[Problem]:
     """The sitemap lists every public page, once, and nothing else."""
     if "sitemap.xml" not in out.files:
         return [Problem("sitemap.xml", None, "there is no sitemap")]
@@ -245,7 +245,7 @@ def check_output(root: Path, base_url: str) -> CheckReport:
 
 def published_base_url(root: Path, fallback: str) -> str:
     """The base URL the output was built for: the sitemap's first entry is the home page."""
-    tree = _xml_root(Output(root, fallback, set()), "sitemap.xml")
+    tree = _xml_root(BuiltOutput(root, fallback, set()), "sitemap.xml")
     loc = tree.find(f".//{SITEMAP_NS}loc") if tree is not None else None
     if loc is None or not loc.text:
         return fallback
