@@ -236,8 +236,11 @@ def _parse(path: str, text: str, zone: ZoneInfo, md: MarkdownRenderer, unicode_s
 def _slug(reader: _Reader, path: str, title: str, unicode_slugs: bool) -> str:
     given = reader.text("slug")
     if given:
-        if not is_valid_slug(given):
-            reader.fail("slug", f"`slug: {given}` is not a valid URL name",
+        # Checked as written: a NUL or control character is refused, not quietly dropped.
+        written = reader.fields["slug"].text.strip()
+        if not is_valid_slug(written):
+            shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in written)
+            reader.fail("slug", f"`slug: {shown}` is not a valid URL name",
                         "use only letters, digits and hyphens, e.g. `slug: my-story`")
         return given
     slug = slugify(PurePosixPath(path).stem, unicode_slugs)

@@ -1,0 +1,278 @@
+"""Nothing lost, nothing let in: the output folder under failed builds and hostile input."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import feedparser
+import pytest
+from conftest import article
+from lxml import html as lxml_html
+
+from generator.build import CACHE_DIR
+from generator.cli import main
+from generator.errors import BuildError
+
+XSS_TITLE = '<script>alert(1)</script> & "quotes"'
+
+
+def snapshot(folder: Path, skip_cache: bool = False) -> dict[str, bytes | None]:
+    """Every file and folder under `folder` (hidden ones too), with the files' bytes."""
+    found: dict[str, bytes | None] = {}
+    for root, dirs, files in os.walk(folder):
+        if skip_cache:  # the parse cache records good files even when a build fails
+            dirs[:] = [d for d in dirs if d != CACHE_DIR]
+        for name in dirs:
+            found[os.path.relpath(os.path.join(root, name), folder) + "/"] = None
+        for name in files:
+            path = os.path.join(root, name)
+            found[os.path.relpath(path, folder)] = Path(path).read_bytes()
+    return found
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary files and staging folders a build must never leave behind."""
+    return [name for name in snapshot(folder)
+            if "newsgen-staging" in name or name.endswith(".tmp")]
+
+
+def error_text(site, **options) -> str:
+    with pytest.raises(BuildError) as caught:
+        site.build(**options)
+    return "\n".join(str(p) for p in caught.value.problems)
+
+
+def two_articles():
+    return {"content/articles/a.md": article("Alpha", "2026-11-20T10:00:00"),
+            "content/articles/b.md": article("Beta", "2026-11-21T10:00:00")}
+
+
+# Output safety ------------------------------------------------------------------------
+
+def test_a_build_failing_while_rendering_leaves_the_previous_output_byte_for_byte(make_site):
+    site = make_site(two_articles())
+    site.build()
+    (site.out / "CNAME").write_text("news.example.org\n")
+    before = snapshot(site.out)
+    # Fails on the second article only, after other outputs were already staged.
+    template = ('{% extends "base.html" %}{% block content %}'
+                '{% if article.title == "Beta" %}{{ no_such_value }}{% endif %}'
+                '{{ article.title }}{% endblock %}\n')
+    site.write({"templates/article.html": template,
+                "content/articles/a.md": article("Alpha changed", "2026-11-20T10:00:00")})
+    assert "template error" in error_text(site)
+    assert snapshot(site.out) == before
+    assert leftovers(site.root.parent) == []
+
+
+def test_stale_pages_go_and_the_users_own_files_stay(make_site):
+    site = make_site(two_articles())
+    site.build()
+    user_files = {"CNAME": "news.example.org\n", ".git/config": "[core]\n",
+                  ".well-known/security.txt": "Contact: x\n",
+                  "2026/11/20/a/notes.txt": "kept by the user\n"}
+    for rel, text in user_files.items():
+        (site.out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site.out / rel).write_text(text)
+    (site.root / "content/articles/a.md").unlink()  # deleted
+    (site.root / "content/articles/b.md").rename(site.root / "content/articles/c.md")  # renamed
+    report = site.build()
+    assert not (site.out / "2026/11/20/a/index.html").exists()
+    assert not (site.out / "2026/11/21/b").exists()  # emptied folders go too
+    assert (site.out / "2026/11/21/c/index.html").is_file()
+    assert "2026/11/20/a/index.html" in report.write.removed
+    for rel, text in user_files.items():
+        assert (site.out / rel).read_text() == text
+
+
+def test_stale_pages_go_even_when_building_without_the_cache(make_site):
+    site = make_site(two_articles())
+    site.build(use_cache=False)
+    (site.root / "content/articles/a.md").unlink()
+    site.build(use_cache=False)
+    assert not (site.out / "2026/11/20/a/index.html").exists()
+
+
+def forbidden_outputs(site_root: Path) -> list[Path]:
+    return [site_root, site_root.parent, site_root / "content", site_root / "content/static",
+            site_root / "themes", site_root / "templates", site_root / "templates/partials",
+            Path.home(), Path("/")]
+
+
+@pytest.mark.parametrize("index", range(9))
+def test_output_folders_that_would_destroy_sources_are_refused_before_anything_is_touched(
+        make_site, index):
+    site = make_site({**two_articles(), "themes/mine/templates/x.html": "x",
+                      "templates/partials/y.html": "y"})
+    out = forbidden_outputs(site.root)[index]
+    before = snapshot(site.root.parent)
+    message = error_text(site, output=out)
+    assert "would overwrite sources or system folders" in message
+    assert snapshot(site.root.parent) == before
+
+
+def test_a_symlink_to_the_site_folder_is_refused_as_output(make_site, tmp_path):
+    site = make_site(two_articles())
+    link = tmp_path / "link"
+    link.symlink_to(site.root)
+    assert "would overwrite sources" in error_text(site, output=link)
+
+
+def test_the_cli_refuses_the_site_folder_as_output_in_site_yaml(make_site, capsys):
+    site = make_site({**two_articles(), "site.yaml": "title: T\noutput: .\n"})
+    before = snapshot(site.root)
+    assert main(["build", "--site", str(site.root)]) == 1
+    assert "would overwrite sources" in capsys.readouterr().err
+    assert snapshot(site.root) == before
+
+
+@pytest.mark.parametrize("slug", ["../../escape", "/etc/escape", "%2e%2e", "..%2f..%2fescape",
+                                  "a\\\\..\\\\b", "a\\0b", "a\\x01b", ".."])
+def test_a_slug_that_could_leave_the_output_folder_is_an_error(make_site, slug):
+    site = make_site({"content/articles/a.md": f'---\ntitle: A\ndate: 2026-11-20\nslug: "{slug}"\n---\n'})
+    before = snapshot(site.root.parent, skip_cache=True)
+    message = error_text(site)
+    assert message.startswith("content/articles/a.md:4: error: `slug: ")
+    assert "is not a valid URL name" in message
+    assert snapshot(site.root.parent, skip_cache=True) == before
+
+
+@pytest.mark.parametrize("pattern", ["../../{slug}/", "{slug}/../../../x/", "%2e%2e/{slug}/",
+                                     "a\\\\{slug}/", "{slug}/%2e%2e/x/"])
+def test_a_url_pattern_that_could_leave_the_output_folder_is_an_error(make_site, pattern):
+    site = make_site({**two_articles(),
+                      "site.yaml": f'title: T\nurls:\n  article: "{pattern}"\n'})
+    message = error_text(site)
+    assert message.startswith("site.yaml:2: error: the URL pattern")
+    assert "leads outside the site" in message
+    assert not site.out.exists()
+
+
+@pytest.mark.parametrize("name", ["back\\slash.txt", "%2e%2e", "tab\there.txt"])
+def test_a_static_file_name_that_could_escape_is_an_error_naming_the_file(make_site, name):
+    site = make_site({**two_articles(), f"content/static/files/{name}": b"data"})
+    message = error_text(site)
+    assert f"content/static/files/{name}".replace("\t", "\\t") in message.replace("\t", "\\t")
+    assert "refusing to write outside the output folder" in message
+    assert not site.out.exists()
+
+
+def test_nothing_is_written_through_a_symlink_that_leaves_the_output_folder(make_site, tmp_path):
+    site = make_site({**two_articles(), "content/static/images/c.png": b"png"})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    site.out.mkdir()
+    (site.out / "images").symlink_to(elsewhere)
+    message = error_text(site)
+    assert "symbolic link" in message and "images" in message
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_tampered_manifest_cannot_delete_outside_the_output_folder(make_site, tmp_path):
+    site = make_site(two_articles())
+    site.build()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (site.out / "link").symlink_to(tmp_path)
+    manifest = next((site.root / CACHE_DIR).glob("manifest-*.json"))
+    data = json.loads(manifest.read_text())
+    data["files"].update({"../../victim.txt": "x", str(victim): "x", "link/victim.txt": "x"})
+    manifest.write_text(json.dumps(data))
+    site.build()
+    assert victim.read_text() == "precious"
+
+
+# Content safety ---------------------------------------------------------------------
+
+def test_a_hostile_title_is_escaped_everywhere_and_round_trips(make_site):
+    site = make_site({"content/articles/a.md": article(XSS_TITLE, image="images/a.jpg",
+                                                       image_alt=XSS_TITLE, summary=XSS_TITLE),
+                      "content/static/images/a.jpg": b"jpg"})
+    site.build()
+    raw = site.read("2026/11/20/a/index.html")
+    assert "<script>alert(1)" not in raw
+    page = lxml_html.fromstring(raw)
+    assert page.findtext(".//title").startswith(XSS_TITLE)
+    assert page.xpath("string(//h1)") == XSS_TITLE
+    assert XSS_TITLE in [e.get("content") for e in page.xpath("//meta")] + \
+        [e.get("alt") for e in page.xpath("//img")]
+    linked_data = page.xpath('//script[@type="application/ld+json"]')
+    assert linked_data
+    for script in linked_data:
+        assert "</script" not in script.text and "<script" not in script.text
+    assert json.loads(linked_data[0].text)["headline"] == XSS_TITLE
+    for feed in ("feed.xml", "atom.xml"):
+        parsed = feedparser.parse(site.out / feed)
+        assert not parsed.bozo, feed
+        assert parsed.entries[0].title == XSS_TITLE
+    assert "<script>alert(1)" not in site.read("index.html")
+
+
+def test_control_characters_are_removed_from_feeds_with_a_warning(make_site):
+    # A raw BEL pasted into the title, a YAML escape writing another, and two in the body.
+    text = '---\ntitle: "Bell\x07 and \\x01 escape"\ndate: 2026-11-20\n---\n\nPasted\x0btext\x1f.\n'
+    site = make_site({"content/articles/a.md": text})
+    report = site.build()
+    warnings = [str(w) for w in report.warnings]
+    assert any(w.startswith("content/articles/a.md:2: warning: removed 3 control character(s) "
+                            "that feeds cannot carry") for w in warnings), warnings
+    assert any(w.startswith("content/articles/a.md:2: warning: removed 1 control character(s) "
+                            "from `title`") for w in warnings), warnings
+    for feed in ("feed.xml", "atom.xml"):
+        parsed = feedparser.parse(site.out / feed)
+        assert not parsed.bozo
+        assert parsed.entries[0].title == "Bell and  escape"
+
+
+HOSTILE_BODY = """
+<img src="x.png" onerror="alert(1)">
+
+<a href="javascript:alert(2)">click</a> and [md link](javascript:alert(3))
+
+<script>alert(4)</script>
+
+## A heading
+
+<svg onload="alert(5)"></svg>
+"""
+
+
+def test_sanitize_html_removes_scripts_handlers_and_javascript_links(make_site):
+    site = make_site({"site.yaml": "title: T\nsanitize_html: true\n",
+                      "content/articles/a.md": article("Contributed", body=HOSTILE_BODY)})
+    site.build()
+    for text in (site.read("2026/11/20/a/index.html"), site.read("feed.xml")):
+        lowered = text.lower()
+        assert "onerror" not in lowered and "onload" not in lowered
+        assert "javascript:" not in lowered and "alert(4)" not in lowered
+    page = lxml_html.fromstring(site.read("2026/11/20/a/index.html"))
+    assert page.xpath('//h2[@id="a-heading"]')  # anchors keep working
+
+
+def test_without_sanitize_html_the_writers_html_is_kept(make_site):
+    site = make_site({"content/articles/a.md": article("Trusted", body=HOSTILE_BODY)})
+    site.build()
+    assert 'onerror="alert(1)"' in site.read("2026/11/20/a/index.html")
+
+
+def test_pathological_markdown_cannot_hang_the_build(make_site, monkeypatch):
+    monkeypatch.setenv("NEWSGEN_TIME_LIMIT", "2")
+    site = make_site({"content/articles/brackets.md": article("Brackets", body="[" * 50000),
+                      "content/articles/quotes.md": article("Quotes", body="> " * 5000 + "deep"),
+                      "content/articles/ok.md": article("Fine")})
+    started = time.monotonic()
+    message = error_text(site, use_cache=False)
+    assert time.monotonic() - started < 30
+    assert message.startswith("content/articles/brackets.md: error: reading this file took "
+                              "longer than 2 seconds")
+    assert "quotes.md" not in message and "NEWSGEN_TIME_LIMIT" in message
+
+
+def test_a_huge_file_is_refused_by_size_naming_it(make_site):
+    site = make_site({"content/articles/huge.md": article("Huge", body="word " * 500_000)})
+    message = error_text(site)
+    assert message.startswith("content/articles/huge.md: error: the file is 2,500,0")
+    assert "over the limit" in message
