@@ -108,6 +108,15 @@ def test_front_page_has_columns_on_a_desktop(page, demo_url):
     assert len({round(card.bounding_box()["y"]) for card in latest}) == 1, "latest: one row"
 
 
+def test_current_section_is_in_view_on_a_phone(page, demo_url):
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(demo_url + "/category/science/")
+    current = page.locator(".sections a[aria-current]")
+    assert current.inner_text() == "Science"
+    box = current.bounding_box()
+    assert 0 <= box["x"] and box["x"] + box["width"] <= 360, box
+
+
 @pytest.fixture
 def fresh_site(make_site):
     """A site whose stories are dated relative to the real clock, as the browser sees it."""
