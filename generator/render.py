@@ -84,8 +84,9 @@ def plan_outputs(site: Site, theme: Theme) -> list[Output]:
             total = max(1, math.ceil(len(term.articles) / per_page))
             for n in range(1, total + 1):
                 chunk = term.articles[(n - 1) * per_page:n * per_page]
+                # The story count is shown too ("12 stories"): it changes without the chunk.
                 add(page_route(term.route, n), "listing", (kind, slug, n), term.name, total,
-                    [ld[i] for i in chunk])
+                    len(term.articles), [ld[i] for i in chunk])
     add("404.html", "notfound", ())
     plan += feeds.plan(site, base)
     plan += sitemaps.plan(site, base)

