@@ -226,6 +226,16 @@ def test_a_templates_folder_made_while_serving_is_watched(serve):
     assert "Lost, version two" in s.get("/nowhere/")[1]
 
 
+@pytest.mark.parametrize("drafts", [True, False])
+def test_drafts_and_future_articles_show_unless_no_drafts(serve, drafts):
+    s = serve({"content/articles/draft.md": article("Draft Story", draft=True),
+               "content/articles/later.md": article("Later Story", date="2099-01-01T10:00:00")},
+              drafts=drafts)
+    shown = 200 if drafts else 404
+    assert s.get("/2026/11/20/draft/")[0] == shown and s.get("/2099/01/01/later/")[0] == shown
+    assert f"http://127.0.0.1:{s.preview.port}/" in s.get("/")[1]  # links point at the preview
+
+
 def test_a_burst_of_100_writes_makes_at_most_two_builds(serve):
     # The burst comes from another process, as from an editor or git; the longer quiet
     # period absorbs a CI machine pausing that process, which is not what is tested here.
