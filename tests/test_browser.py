@@ -21,6 +21,8 @@ DEMO_PAGES = {
     "category": "/category/international/",
     "about": "/about/",
 }
+# Other templates, checked by axe too.
+MORE_PAGES = {"archive": "/archive/2026/11/", "tags": "/tag/", "not-found": "/404.html"}
 WIDTHS = [360, 1280]
 # The image's pixel width once it has loaded (0 if it fails): lazy images load on scroll.
 LOADED_WIDTH = """img => img.complete ? img.naturalWidth : new Promise(done => {
@@ -207,13 +209,13 @@ def run_axe(page) -> list[dict]:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("name", list(DEMO_PAGES))
+@pytest.mark.parametrize("name", list(DEMO_PAGES) + list(MORE_PAGES))
 def test_axe_finds_no_serious_problems(page, demo_url, name, scheme):
     if not AXE.exists():
         require_tool(str(AXE))  # skips locally, fails in CI
     page.emulate_media(color_scheme=scheme)
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(demo_url + DEMO_PAGES[name], wait_until="networkidle")
+    page.goto(demo_url + {**DEMO_PAGES, **MORE_PAGES}[name], wait_until="networkidle")
     violations = run_axe(page)
     serious = [v for v in violations if v["impact"] in ("serious", "critical")]
     assert serious == [], serious
