@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import filecmp
 import json
+import re
 import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -297,6 +298,18 @@ def test_both_language_tables_have_the_same_keys():
         tables[path.stem] = set(yaml.safe_load(path.read_text(encoding="utf-8")))
     assert {"en", "es"} <= set(tables)
     assert tables["en"] == tables["es"]
+
+
+def test_every_string_the_templates_use_is_translated():
+    used = set()
+    for path in (REPO / "themes/news/templates").rglob("*.html"):
+        used |= set(re.findall(r"\bt\('([a-z_]+)'", path.read_text(encoding="utf-8")))
+    kinds = ("category", "tag", "author", "archive")
+    used |= set(kinds) | {f"{k}_index" for k in kinds}  # looked up as t(kind), t(kind ~ '_index')
+    assert len(used) > 30
+    for lang in ("en", "es"):
+        table = yaml.safe_load((REPO / f"themes/news/i18n/{lang}.yaml").read_text(encoding="utf-8"))
+        assert used - set(table) == set(), lang
 
 
 # --- Overrides and theme inheritance ---------------------------------------------------------
