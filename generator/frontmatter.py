@@ -25,7 +25,10 @@ def split(text: str, path: str) -> Split:
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise ContentError(Problem(path, 1, "the file is empty", _EXAMPLE))
-    lines = text.splitlines(keepends=True)
+    # Lines as editors count them: str.splitlines would also break at U+2028, U+0085
+    # and form feeds inside a value, and could take a `---` after one for the fence.
+    lines = text.split("\n")
+    lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
     if lines[0].rstrip() != _FENCE:
         raise ContentError(Problem(path, 1, "no front matter found (the first line is not `---`)",
                                    "did you forget to add `---`? " + _EXAMPLE))
