@@ -276,3 +276,14 @@ def test_a_huge_file_is_refused_by_size_naming_it(make_site):
     message = error_text(site)
     assert message.startswith("content/articles/huge.md: error: the file is 2,500,0")
     assert "over the limit" in message
+
+
+def test_the_time_limit_holds_in_parallel_parse_workers(make_site, monkeypatch):
+    monkeypatch.setenv("NEWSGEN_TIME_LIMIT", "2")
+    files = {f"content/articles/s{n}.md": article(f"Story {n}") for n in range(60)}
+    files["content/articles/s7.md"] = article("Story 7", body="[a](" * 20000)
+    site = make_site(files)
+    started = time.monotonic()
+    message = error_text(site, use_cache=False, jobs=2)  # enough files for the forked pool
+    assert time.monotonic() - started < 60
+    assert message.startswith("content/articles/s7.md: error: reading this file took longer")
