@@ -33,7 +33,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from urllib.parse import unquote
@@ -283,4 +283,15 @@ def _prune_empty(folder: Path, out_dir: Path) -> None:
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
-    return list(dict.fromkeys(problems))
+    """One problem per template line: a broken template fails every page that uses it,
+    and a thousand copies of one message hide the other problems."""
+    first: dict[tuple, Problem] = {}
+    more: dict[tuple, int] = {}
+    for problem in problems:
+        key = (problem.path, problem.line, problem.hint)
+        if key in first:
+            more[key] = more.get(key, 0) + (problem != first[key])
+        else:
+            first[key] = problem
+    return [replace(p, message=f"{p.message} (and {more[k]} more output(s) failing here)")
+            if more.get(k) else p for k, p in first.items()]

@@ -217,3 +217,12 @@ def test_keep_going_publishes_without_the_bad_files_and_still_fails(make_site, c
     assert (site.out / "2026/11/20/good/index.html").is_file()
     assert "Good story" in site.read("index.html")
     assert "No image" not in site.read("index.html") and "Dup" not in site.read("feed.xml")
+
+
+def test_a_template_failing_on_every_page_is_reported_once_with_a_count(make_site):
+    template = '{% extends "base.html" %}\n{% block content %}\n{{ article.nope.x }}\n{% endblock %}\n'
+    files = {f"content/articles/s{n}.md": article(f"Story {n}") for n in range(5)}
+    site = make_site({**files, "templates/article.html": template})
+    message = only_problem(site)
+    assert "templates/article.html:3: error: template error while rendering" in message
+    assert "(and 4 more output(s) failing here)" in message
