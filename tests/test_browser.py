@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import sys
 import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -36,11 +37,18 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # The browser may drop a connection it no longer needs (a page left mid-load).
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @contextmanager
 def serve(folder: Path):
     """The folder over HTTP on a free local port, for as long as the block runs."""
     handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -117,6 +125,28 @@ def test_current_section_is_in_view_on_a_phone(page, demo_url):
     assert current.inner_text() == "Science"
     box = current.bounding_box()
     assert 0 <= box["x"] and box["x"] + box["width"] <= 360, box
+
+
+@pytest.mark.parametrize("width", [360, 414, 768, 1024, 1440])
+def test_front_page_fits_every_width(page, demo_url, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(demo_url + "/")
+    assert horizontal_overflow(page) <= 0
+
+
+def test_long_words_and_links_do_not_widen_a_phone_page(page, make_site):
+    word = "Donaudampfschifffahrtsgesellschaftskapitänsmützenabzeichen"
+    link = "https://example.org/" + "a-very-long-path/" * 8
+    site = make_site({"content/articles/x.md": article(
+        f"{word} {word}", category=word, tags=f"[{word}]", author=word,
+        body=f"{word}{word} and <{link}>.\n\n| a | b |\n|---|---|\n| {word} | {word} |")})
+    site.build()
+    with serve(site.out) as url:
+        page.set_viewport_size({"width": 360, "height": 800})
+        for path in ("/", "/2026/11/20/x/", "/category/" + word.lower().replace("ä", "a") + "/"):
+            page.goto(url + path)
+            assert page.locator("h1").count() == 1, path
+            assert horizontal_overflow(page) <= 0, path
 
 
 @pytest.fixture
