@@ -93,7 +93,16 @@ def _outside(rel: str, reason: str) -> Problem:
 
 
 def staging_dir(out_dir: Path) -> Path:
-    return out_dir.parent / f".{out_dir.name}{STAGING_SUFFIX}"
+    """Beside the output folder, or inside it when a rename from beside cannot work.
+
+    Beside keeps the staged files out of the site; but when the output folder is a mount
+    point (a container volume) os.replace cannot cross into it, and when its parent is
+    read-only nothing can be staged there, so the hidden folder goes inside instead.
+    """
+    beside = out_dir.parent / f".{out_dir.name}{STAGING_SUFFIX}"
+    if out_dir.is_dir() and (os.path.ismount(out_dir) or not os.access(out_dir.parent, os.W_OK)):
+        return out_dir / f".newsgen{STAGING_SUFFIX}"
+    return beside
 
 
 class Manifest:

@@ -15,6 +15,7 @@ from lxml import html as lxml_html
 from generator.build import CACHE_DIR
 from generator.cli import main
 from generator.errors import BuildError
+from generator.writer import staging_dir
 
 XSS_TITLE = '<script>alert(1)</script> & "quotes"'
 
@@ -287,3 +288,15 @@ def test_the_time_limit_holds_in_parallel_parse_workers(make_site, monkeypatch):
     message = error_text(site, use_cache=False, jobs=2)  # enough files for the forked pool
     assert time.monotonic() - started < 60
     assert message.startswith("content/articles/s7.md: error: reading this file took longer")
+
+
+def test_an_output_folder_that_is_a_mount_point_is_staged_inside_it(make_site, monkeypatch):
+    site = make_site(two_articles())
+    site.build()
+    out = site.out
+    monkeypatch.setattr(os.path, "ismount", lambda path: Path(path) == out)  # a container volume
+    assert staging_dir(out).parent == out  # os.replace cannot cross into a mount point
+    site.write({"content/articles/a.md": article("Alpha again", "2026-11-20T10:00:00")})
+    site.build()
+    assert "Alpha again" in site.read("2026/11/20/a/index.html")
+    assert leftovers(site.root.parent) == []
