@@ -200,6 +200,17 @@ def test_relative_time_speaks_the_site_language(page, fresh_site):
         assert times.nth(1).inner_text() == "hace 1 día"
 
 
+def test_relative_times_keep_up_while_the_page_stays_open(page, fresh_site):
+    site = fresh_site()
+    with serve(site.out) as url:
+        page.clock.install(time=datetime.now(UTC))
+        page.goto(url + "/category/world/")
+        first = page.locator(".card time").nth(0)
+        assert first.inner_text() == "3 hours ago"
+        page.clock.run_for("02:00:00")
+        assert first.inner_text() == "5 hours ago"
+
+
 def test_dates_read_fully_without_javascript(browser, fresh_site):
     site = fresh_site()
     context = browser.new_context(java_script_enabled=False)

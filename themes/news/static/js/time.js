@@ -41,4 +41,5 @@
 
   if (!("RelativeTimeFormat" in Intl)) return;
   update();
+  setInterval(update, 60000); // a front page is often left open all morning
 })();
