@@ -26,6 +26,9 @@ NOISE_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules", CA
 # Events that mean bytes or names changed; opening and reading a file (the build does
 # that to every source) must never count, or each build would start the next one.
 CHANGE_EVENTS = frozenset({"created", "modified", "moved", "deleted", "closed"})
+# Events after which a file is complete: closed after writing, renamed into place, gone.
+SETTLED_EVENTS = frozenset({"closed", "moved", "deleted"})
+SAVE_EVENTS = 8  # an editor's save makes up to about this many events; more is a burst
 
 
 def is_noise_name(name: str) -> bool:
@@ -36,7 +39,7 @@ def is_noise_name(name: str) -> bool:
 class Watcher:
     """Reports changed source paths (site-relative where possible) to a callback."""
 
-    def __init__(self, site_dir: Path, report: Callable[[set[str]], None],
+    def __init__(self, site_dir: Path, report: Callable[[set[str], bool], None],
                  exclude: Iterable[Path] = ()):
         self.site_dir = site_dir.resolve()
         self.report = report
@@ -111,7 +114,7 @@ class Watcher:
             # tells the build to look at everything again.
             changed = {rel + "/" for rel in changed}
         if changed:
-            self.report(changed)
+            self.report(changed, event.event_type in SETTLED_EVENTS)
 
 
 class _Handler:
@@ -135,17 +138,21 @@ class Rebuilder:
     """Runs build(paths) on one thread: a burst of changes makes one build, never two at once.
 
     A build starts once no change has arrived for `quiet` seconds (or `longest` seconds
-    after the first change of a burst, so a steady trickle cannot starve it). Changes that
+    after the first change of a burst, so a steady trickle cannot starve it). When every
+    file of a short burst is complete (a plain save: written and closed, or renamed into
+    place) `settle` seconds are enough, which is most of a save's latency. Changes that
     arrive while a build runs are merged into a single next build.
     """
 
     def __init__(self, build: Callable[[set[str]], None], quiet: float = 0.03,
-                 longest: float = 1.0):
+                 longest: float = 1.0, settle: float = 0.005):
         self.build = build
         self.quiet = quiet
         self.longest = longest
+        self.settle = min(settle, quiet)
         self.builds = 0  # builds started, for tests and the benchmark
-        self._pending: set[str] = set()
+        self._pending: dict[str, bool] = {}  # path -> its last event left it complete
+        self._events = 0  # in the current burst: many events mean a checkout, not a save
         self._first = self._last = 0.0
         self._stopping = False
         self._cond = threading.Condition()
@@ -161,12 +168,13 @@ class Rebuilder:
         if self._thread.is_alive():
             self._thread.join(timeout=60)  # lets a running build finish its commit
 
-    def add(self, paths: set[str]) -> None:
+    def add(self, paths: set[str], settled: bool = False) -> None:
         with self._cond:
             now = time.monotonic()
             if not self._pending:
-                self._first = now
-            self._pending |= paths
+                self._first, self._events = now, 0
+            self._pending.update(dict.fromkeys(paths, settled))
+            self._events += 1
             self._last = now
             self._cond.notify_all()
 
@@ -181,13 +189,15 @@ class Rebuilder:
                 self._cond.wait()
             while not self._stopping:
                 now = time.monotonic()
-                due = min(self._last + self.quiet, self._first + self.longest)
+                short = self._events <= SAVE_EVENTS and all(self._pending.values())
+                due = min(self._last + (self.settle if short else self.quiet),
+                          self._first + self.longest)
                 if now >= due:
                     break
                 self._cond.wait(due - now)
             if self._stopping:
                 return None
-            taken, self._pending = self._pending, set()
+            taken, self._pending = set(self._pending), {}
             self.builds += 1
             return taken
 

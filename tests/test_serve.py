@@ -262,7 +262,7 @@ def test_editor_droppings_and_build_output_are_never_reported(make_site, tmp_pat
     seen: list[set[str]] = []
     arrived = threading.Event()
 
-    def report(paths: set[str]) -> None:
+    def report(paths: set[str], settled: bool = False) -> None:
         seen.append(paths)
         if "content/articles/real.md" in paths:
             arrived.set()
@@ -320,6 +320,19 @@ def test_a_change_during_a_build_schedules_exactly_one_more():
     finally:
         rebuilder.stop()
     assert seen == [{"a.md"}, {"b.md", "c.md", "d.md"}]
+
+
+def test_a_finished_save_builds_at_once_and_a_file_being_written_waits():
+    built = threading.Event()
+    rebuilder = Rebuilder(lambda paths: built.set(), quiet=2.0, settle=0.01)
+    rebuilder.start()
+    try:
+        rebuilder.add({"a.md"}, settled=False)  # created, still being written
+        assert not built.wait(0.5)
+        rebuilder.add({"a.md"}, settled=True)  # closed after writing
+        assert built.wait(1.0)
+    finally:
+        rebuilder.stop()
 
 
 # --- what the server will and will not send ------------------------------------------------
