@@ -6,7 +6,8 @@ the event stream, then repeatedly saves the article by rename (as editors do) an
 
   save -> rebuilt   the build that picked the save up has committed its files
   build             of which the build itself (BuildReport.seconds)
-  save -> reloaded  the reloaded page's load event, by the browser's own clock
+  save -> painted   the reloaded page's first contentful paint, by the browser's clock
+  save -> reloaded  the reloaded page's load event (images and all)
 
     python bench/serve_latency.py                      # demo + 10,000 articles
     python bench/serve_latency.py --count 1000 --runs 5 --profile
@@ -36,6 +37,8 @@ from generator.server import Preview, ServeOptions, make_builder  # noqa: E402
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LOADED_AT = ("(() => { const n = performance.getEntriesByType('navigation')[0];"
              " return n && n.loadEventEnd > 0 ? performance.timeOrigin + n.loadEventEnd : 0; })()")
+PAINTED_AT = ("(() => { const p = performance.getEntriesByName('first-contentful-paint')[0];"
+              " return p ? performance.timeOrigin + p.startTime : 0; })()")
 
 
 def demo_site(root: Path) -> tuple[Path, str]:
@@ -97,7 +100,7 @@ def measure(site: Path, article: str, runs: int, profile: bool, label: str) -> d
     source = site / article
     original = source.read_text(encoding="utf-8")
     route = next(a.route for a in preview.last_report.site.articles if a.source == article)
-    samples: list[tuple[float, float, float]] = []
+    samples: list[tuple[float, float, float, float]] = []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM,
@@ -113,10 +116,11 @@ def measure(site: Path, article: str, runs: int, profile: bool, label: str) -> d
                     save_by_rename(source, original.rstrip() + f"\n\n{marker}\n")
                 page.wait_for_function(f"{LOADED_AT} > 0", timeout=60_000)
                 loaded = page.evaluate(LOADED_AT) / 1000
+                painted = page.evaluate(PAINTED_AT) / 1000
                 assert marker in page.content(), "the reload did not show the edit"
                 end, seconds, _ = timed.ends[builds]
                 if n >= 2:
-                    samples.append((end - saved, seconds, loaded - saved))
+                    samples.append((end - saved, seconds, painted - saved, loaded - saved))
                 time.sleep(0.2)
             browser.close()
     finally:
@@ -128,7 +132,7 @@ def measure(site: Path, article: str, runs: int, profile: bool, label: str) -> d
     articles = len(preview.last_report.site.articles)
     return {"label": label, "articles": articles, "first_build": first_build,
             "rebuilt": [s[0] for s in samples], "build": [s[1] for s in samples],
-            "reloaded": [s[2] for s in samples]}
+            "painted": [s[2] for s in samples], "reloaded": [s[3] for s in samples]}
 
 
 def ms(values: list[float]) -> str:
@@ -153,11 +157,12 @@ def main() -> None:
         results.append(measure(site, article, args.runs, args.profile, f"{args.count} articles"))
     print(f"\n{time.strftime('%Y-%m-%d')}, {platform.node()}, {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores, Python {platform.python_version()}; medians of {args.runs} saves")
-    print("| site | articles | first build | save → rebuilt | of which build | save → reloaded |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| site | articles | first build | save → rebuilt | of which build | save → painted "
+          "| save → reloaded |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
         print(f"| {r['label']} | {r['articles']} | {r['first_build']:.1f} s | {ms(r['rebuilt'])} | "
-              f"{ms(r['build'])} | {ms(r['reloaded'])} |")
+              f"{ms(r['build'])} | {ms(r['painted'])} | {ms(r['reloaded'])} |")
 
 
 if __name__ == "__main__":
