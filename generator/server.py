@@ -134,10 +134,10 @@ class ServeOptions:
     quiet: float = 0.03  # seconds without events that end a burst of saves
 
 
-Builder = Callable[[BuildRequest, set[str] | None], BuildReport]
+BuildFunction = Callable[[BuildRequest, set[str] | None], BuildReport]
 
 
-def make_builder() -> Builder:
+def make_builder() -> BuildFunction:
     """The one place the preview calls the build, so a faster builder can slot in.
 
     `changed` is the set of site-relative paths saved since the last build (None for the
@@ -419,7 +419,7 @@ class PreviewHTTPServer6(PreviewHTTPServer):
 class Preview:
     """A running preview: the output folder it owns, its server, watcher and rebuilder."""
 
-    def __init__(self, options: ServeOptions, builder: Builder | None = None,
+    def __init__(self, options: ServeOptions, builder: BuildFunction | None = None,
                  out=sys.stdout, err=sys.stderr):
         self.options = options
         self.site_dir = options.site_dir.resolve()
@@ -432,6 +432,9 @@ class Preview:
         self._boot = uuid.uuid4().hex[:8]  # a restarted server is a new version to open tabs
         self._count = 0
         self.completed = 0  # builds finished, failed or not (tests and the benchmark wait on it)
+        # Paths saved since the last good build (None: anything): a failed build may have
+        # stopped before looking at them, so the next one must look again.
+        self._unbuilt: set[str] | None = set()
         self._building = False
         self._idle = threading.Condition()
         self._stopped = threading.Event()
@@ -542,17 +545,22 @@ class Preview:
     def _rebuild(self, changed: set[str] | None) -> None:
         started = time.perf_counter()
         request = self._request(changed)
+        scope = _build_scope(changed)
+        scope = None if scope is None or self._unbuilt is None else scope | self._unbuilt
         with self._gate():
             try:
-                report = self.builder(request, _build_scope(changed))
+                report = self.builder(request, scope)
             except BuildError as exc:
+                self._unbuilt = scope
                 self._failed(exc.problems, changed)
                 return
             except Exception as exc:  # noqa: BLE001 - a bug must not take the preview down
+                self._unbuilt = None
                 traceback.print_exc(file=self.err)
                 self._failed([Problem("newsgen", None, f"{type(exc).__name__}: {exc}",
                                       "the traceback is in the terminal")], changed)
                 return
+            self._unbuilt = set()
             recovered = bool(self.problems)
             self.problems, self.last_report = [], report
             files = sorted(report.write.written + report.write.removed)

@@ -198,6 +198,21 @@ def test_a_deleted_article_gives_404_and_leaves_every_listing(serve):
     assert "Second Story" in home and FIRST_URL not in home
 
 
+def test_saves_made_while_the_build_is_broken_are_not_lost(serve):
+    s = serve()
+    good = (s.root / "site.yaml").read_text()
+    builds = s.preview.completed
+    s.save("site.yaml", good + "title: [never closed\n")
+    s.wait_builds(builds + 1)
+    s.save("content/articles/second.md", article("Second Story, Edited", category="World"))
+    s.wait_builds(builds + 2)
+    assert s.preview.problems
+    s.save("site.yaml", good)
+    s.wait_builds(builds + 3)
+    assert not s.preview.problems
+    assert "Second Story, Edited" in s.get("/")[1]
+
+
 def test_a_renamed_article_moves_and_a_deleted_folder_takes_its_articles(serve):
     s = serve({"content/articles/2026/third.md": article("Third Story", category="World")})
     builds = s.preview.completed
