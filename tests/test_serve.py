@@ -151,6 +151,16 @@ def test_a_broken_site_yaml_shows_an_escaped_overlay_until_fixed(serve, page):
     assert page.evaluate("window.__sameDocument") is None  # fixing reloads
 
 
+def test_a_site_broken_from_the_start_is_served_once_fixed(serve, page):
+    s = serve({"site.yaml": "title: [never closed\n"})
+    assert s.preview.problems
+    open_page(page, s.url)
+    expect(page.locator("#newsgen-overlay")).to_contain_text("site.yaml:1", timeout=TIMEOUT * 1000)
+    s.save("site.yaml", "title: Mended Times\n")
+    expect(page.locator("header")).to_contain_text("Mended Times", timeout=TIMEOUT * 1000)
+    expect(page.locator("#newsgen-overlay")).to_have_count(0)
+
+
 def test_a_stylesheet_change_swaps_the_css_without_a_reload(serve, page):
     s = serve({"content/static/css/style.css": "body { background: rgb(1, 2, 3); }\n"})
     open_page(page, s.url)
