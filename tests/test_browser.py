@@ -239,6 +239,27 @@ def test_skip_link_appears_on_focus_and_moves_to_the_content(page, demo_url):
     assert page.evaluate("document.activeElement.id") == "main"
 
 
+def luminance(rgb: str) -> float:
+    """Relative luminance (WCAG) of a CSS rgb() colour."""
+    channels = [int(c) / 255 for c in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3]]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_dark_mode_follows_the_reader_and_keeps_text_readable(page, demo_url, scheme):
+    page.emulate_media(color_scheme=scheme)
+    page.goto(demo_url + DEMO_PAGES["article"])
+    colours = page.evaluate("""() => {
+        const body = getComputedStyle(document.body), h1 = document.querySelector('h1');
+        return [body.backgroundColor, getComputedStyle(h1).color];
+    }""")
+    background, text = (luminance(c) for c in colours)
+    assert (background < 0.05) == (scheme == "dark"), colours
+    lighter, darker = max(background, text), min(background, text)
+    assert (lighter + 0.05) / (darker + 0.05) >= 7, colours  # headline contrast, AAA even
+
+
 def run_axe(page) -> list[dict]:
     page.add_script_tag(path=str(AXE))
     return page.evaluate("""async () => {
