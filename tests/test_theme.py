@@ -333,6 +333,8 @@ def test_a_theme_can_extend_another(make_site):
             "<header class='masthead child'><a href='{{ url(\"\") }}'>{{ site.title }}</a></header>\n",
         "themes/child/i18n/en.yaml": "skip_to_content: Jump to the news\n",
         "themes/child/static/css/child.css": "body { color: black; }\n",
+        "themes/child/templates/partials/head-extra.html":
+            "<link rel=\"stylesheet\" href=\"{{ asset_url('css/child.css') }}\">\n",
     }
     site = make_site({**newsroom(), **child})
     site.build()
@@ -342,6 +344,8 @@ def test_a_theme_can_extend_another(make_site):
     assert text(page.cssselect(".byline")[0]) == "By Ana Ruiz"  # parent strings still apply
     assert page.cssselect("article.story figure img"), "parent's article template"
     assert (site.out / "css/child.css").is_file() and (site.out / "css/style.css").is_file()
+    sheets = page.xpath('//head/link[@rel="stylesheet"]/@href')
+    assert sheets == ["/css/style.css", "/css/child.css"]  # the child's rules come last
 
 
 # --- Quality bar ------------------------------------------------------------------------------
