@@ -15,6 +15,7 @@ import random
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 CATEGORIES = ("Politics", "Business", "World", "Science", "Sport", "Culture", "Health",
@@ -146,6 +147,7 @@ def write_corpus(count: int, root: Path, tools=("newsgen", "hugo", "pelican")) -
     return root
 
 
+@lru_cache(maxsize=8)
 def newest_story_path(tool: str, count: int) -> str:
     """The article the edit benchmark changes: the newest, as a newsroom edits most."""
     return article_path(tool, make_stories(count)[-1])

@@ -111,11 +111,12 @@ def prepare_corpus(n: int, tools: tuple[str, ...]) -> Path:
     """The N-article corpus, written once; newsgen gets a snapshot of the theme so edits
     colleagues make to themes/ during a run cannot change what is measured."""
     root = WORK / f"corpus-{n}"
-    marker = root / ".complete"
-    if not marker.exists():
-        print(f"writing the {n:,}-article corpus to {root} ...", flush=True)
-        corpus.write_corpus(n, root, tools=TOOLS)
-        marker.write_text("ok\n")
+    for tool in tools:
+        marker = root / f".complete-{tool}"
+        if not marker.exists():
+            print(f"writing the {n:,}-article corpus for {tool} to {root} ...", flush=True)
+            corpus.write_corpus(n, root, tools=(tool,))
+            marker.write_text("ok\n")
     theme = root / "newsgen" / "themes" / "news"
     shutil.rmtree(theme, ignore_errors=True)
     shutil.copytree(REPO / "themes" / "news", theme)

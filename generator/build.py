@@ -24,13 +24,17 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
+import jinja2
+
+from generator import __version__
+from generator import theme as theme_module
 from generator.cache import CACHE_DIR, FileStamps, ParseCache
 from generator.config import SiteConfig, load_config
-from generator.documents import parse_document
+from generator.documents import Article, parse_document
 from generator.errors import BuildError, ContentError, Problem
 from generator.markup import MarkdownRenderer
 from generator.render import Renderer, plan_outputs, plan_statics
-from generator.site import Options, Site, build_site
+from generator.site import Options, Site, build_site, list_digest
 from generator.sources import (
     CONTENT_DIRS,
     STATIC_DIR,
@@ -128,6 +132,8 @@ class Builder:
         self._parsed: dict[str, tuple] = {}  # parse-cache key -> (document, warnings)
         self._content: dict[str, SourceFile] | None = None  # rel -> file, from the last scan
         self._stamps: FileStamps | None = None
+        self._last: _Model | None = None  # the last good model, for body-only edits
+        self._bytecode: jinja2.BytecodeCache | None = None  # compiled templates
 
     def build(self, changed: Iterable[str] | None = None) -> BuildReport:
         started = time.perf_counter()
@@ -146,21 +152,44 @@ class Builder:
             warnings = []
         now = request.now or datetime.now().astimezone()
         options = Options(now=now, drafts=request.drafts, future=request.future)
-        site = publishable_site(docs, config, options, tree.static, problems)
+        site = self._model(docs, config, options, tree.static, problems)
         if problems and not request.keep_going:
             raise BuildError(problems)
         outputs = plan_statics(site, theme) + plan_outputs(site, theme)
         _check_unique_paths(outputs)
-        renderer = Renderer(site, theme)
-        # Always kept, even with --no-cache: without it stale pages could never be removed.
-        manifest = Manifest(site_dir / CACHE_DIR / f"manifest-{_name_of(out_dir)}.json")
-        fan_out = ForkedMap(self._jobs(), request.progress, "render")
-        written = write_outputs(outputs, renderer.render, out_dir, manifest, fan_out=fan_out)
+        written = self._write(site, theme, outputs, out_dir, cache_dir)
         if self._stamps is not None:
             self._stamps.save()  # only now: a failed build must not vouch for what it read
         pages = Counter(o.kind for o in outputs)
         return BuildReport(site, out_dir, written, pages, warnings,
                            time.perf_counter() - started, parsed, problems)
+
+    def _write(self, site: Site, theme, outputs: list, out_dir: Path,
+               cache_dir: Path | None) -> WriteReport:
+        renderer = Renderer(site, theme)
+        if self._bytecode is None:
+            self._bytecode = template_cache(cache_dir)
+        renderer.env.bytecode_cache = self._bytecode
+        # Always kept, even with --no-cache: without it stale pages could never be removed.
+        manifest = Manifest(self.site_dir / CACHE_DIR / f"manifest-{_name_of(out_dir)}.json")
+        fan_out = ForkedMap(self._jobs(), self.request.progress, "render")
+        return write_outputs(outputs, renderer.render, out_dir, manifest, fan_out=fan_out)
+
+    def _model(self, docs: list, config: SiteConfig, options: Options, statics,
+               problems: list[Problem]) -> Site:
+        """The site model: after a body-only edit, the previous one with the new bodies.
+
+        Building the model (indexes, related stories, listing digests) is the largest
+        cost of a rebuild after the writer; a save that changed only an article's body
+        cannot change any of it, so the preview does not pay for it again.
+        """
+        site = None if problems or self._last is None else self._last.reuse(docs, config, options,
+                                                                           statics)
+        if site is None:
+            site = publishable_site(docs, config, options, statics, problems)
+        self._last = None if problems else _Model(site, config, statics,
+                                                  {d.source: d for d in docs})
+        return site
 
     def _jobs(self) -> int:
         return self.request.jobs if self.request.jobs > 0 else default_jobs()
@@ -230,6 +259,74 @@ class Builder:
 
 
 IncrementalBuilder = Builder  # the name the preview server looks for
+
+# Article fields that only the article's own page and the feeds show. An edit that
+# changes nothing else leaves the model's indexes, related lists and listings as they were.
+_BODY_FIELDS = {"body_html": "", "words": 0, "digest": "", "line_of": {}}
+
+
+@dataclass(frozen=True)
+class _Model:
+    """The last good site model with what it was built from."""
+
+    site: Site  # the model
+    config: SiteConfig  # the settings it was built with
+    statics: tuple  # the static files it checked images against
+    docs: dict  # source -> the parsed document (before routes were given)
+
+    def reuse(self, docs: list, config: SiteConfig, options: Options, statics) -> Site | None:
+        """This model with new article bodies, or None when anything else may differ."""
+        site = self.site
+        if (config != self.config or statics != self.statics or len(docs) != len(self.docs)
+                or (site.next_scheduled is not None and options.now >= site.next_scheduled)
+                or site.built_at is None or options.now < site.built_at):
+            return None
+        changed = [d for d in docs if self.docs.get(d.source) is not d]
+        if len(changed) > 8:
+            return None  # a bulk change: the full model build is as cheap as the checks
+        articles = list(site.articles)
+        where = {a.source: i for i, a in enumerate(articles)} if changed else {}
+        for doc in changed:
+            old, i = self.docs.get(doc.source), where.get(doc.source)
+            if old is None or i is None or not isinstance(doc, Article):
+                return None
+            if replace(doc, **_BODY_FIELDS) != replace(old, **_BODY_FIELDS):
+                return None
+            articles[i] = replace(doc, route=articles[i].route)
+            if list_digest(articles[i]) != site.list_digests[i]:
+                return None  # e.g. the reading time moved
+        if any(a.expires is not None and a.expires <= options.now for a in articles):
+            return None
+        return replace(site, articles=tuple(articles), built_at=options.now)
+
+
+def template_cache(cache_dir: Path | None) -> jinja2.BytecodeCache:
+    """Compiled templates, kept on disk under the cache folder (in memory without one).
+
+    Jinja checks each template's source checksum itself; the folder name carries what
+    shapes the compiled code besides the source (Jinja, newsgen and the environment
+    settings in theme.py), so a stale entry is never found.
+    """
+    if cache_dir is None:
+        return _MemoryBytecodeCache()
+    shape = f"{jinja2.__version__}|{__version__}|{Path(theme_module.__file__).read_bytes()!r}"
+    folder = cache_dir / "templates" / hashlib.blake2b(shape.encode(), digest_size=8).hexdigest()
+    folder.mkdir(parents=True, exist_ok=True)
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates for the life of one process (a Builder without a cache folder)."""
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
 
 
 def _is_content(rel: str) -> bool:

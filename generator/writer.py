@@ -195,9 +195,12 @@ def finish_interrupted_commit(out_dir: Path) -> bool:
 def _stage(outputs, render, out_dir: Path, stage: Path, manifest: Manifest,
            report: WriteReport, fan_out: Callable = map) -> list[str]:
     todo = []
+    root = str(out_dir)
     for output in outputs:
-        target = safe_join(out_dir, output.path)
-        if manifest.entries.get(output.path) == output.fingerprint and target.is_file():
+        # check_paths vetted every path before this, so a plain join is safe; it matters
+        # because this loop runs for every file of the site on every rebuild.
+        if manifest.entries.get(output.path) == output.fingerprint and \
+                os.path.isfile(os.path.join(root, output.path)):
             report.unchanged += 1
         else:
             todo.append(output)

@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from conftest import NOW, article
+from conftest import NOW, REPO, article
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -168,6 +168,8 @@ def test_incremental_builds_equal_a_clean_build(sequence):
         site = scratch / "site"
         for rel, content in initial_files().items():
             _write(site, rel, content)
+        # A snapshot of the theme: the clean and incremental builds must see the same one.
+        shutil.copytree(REPO / "themes" / "news", site / "themes" / "news")
         request = BuildRequest(site_dir=site, now=NOW, jobs=1)
         server = Builder(BuildRequest(site_dir=site, output=site / "output-serve", now=NOW, jobs=1))
         assert incremental(lambda: build(request)) == clean_build(site, scratch)
