@@ -9,6 +9,7 @@ for exactly one more build after it.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -57,6 +58,9 @@ class Watcher:
 
     def stop(self) -> None:
         if self._observer is not None:
+            # watchdog's inotify thread can still be reading when told to stop, and then
+            # logs an error that means nothing to a writer pressing Ctrl-C.
+            logging.getLogger("watchdog.observers.inotify").addFilter(_quiet_stop)
             self._observer.stop()
             self._observer.join(timeout=5)
             self._observer = None
@@ -125,6 +129,10 @@ class _Handler:
 
     def dispatch(self, event) -> None:
         self.watcher.on_event(event)
+
+
+def _quiet_stop(record: logging.LogRecord) -> bool:
+    return "called when the thread is inactive" not in record.getMessage()
 
 
 def _inode(folder: Path) -> int:
