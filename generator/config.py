@@ -106,13 +106,15 @@ def load_config(site_dir: Path, overrides: dict[str, Any] | None = None) -> Site
 
 
 def _read(path: Path) -> tuple[dict, list[Problem]]:
+    data = path.read_bytes()
     try:
-        fields = load_mapping(path.read_text(encoding="utf-8-sig"))
+        fields = load_mapping(data.decode("utf-8-sig"))
     except YamlProblem as exc:
         return {}, [Problem(CONFIG_FILE, exc.line, exc.message, exc.hint)]
     except UnicodeDecodeError as exc:
-        return {}, [Problem(CONFIG_FILE, None, f"not UTF-8 text ({exc.reason})",
-                            "save the file as UTF-8")]
+        line = data[:exc.start].count(b"\n") + 1
+        return {}, [Problem(CONFIG_FILE, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
+                            "save the file as UTF-8 in your editor")]
     return {k: (f.text if k in _TEXT_KEYS and f.text is not None else f.value, f.line)
             for k, f in (fields or {}).items()}, []
 

@@ -226,3 +226,8 @@ def test_a_template_failing_on_every_page_is_reported_once_with_a_count(make_sit
     message = only_problem(site)
     assert "templates/article.html:3: error: template error while rendering" in message
     assert "(and 4 more output(s) failing here)" in message
+
+
+def test_site_yaml_that_is_not_utf8_names_the_line(make_site):
+    site = make_site({"site.yaml": "title: T\ndescription: Caf\xe9\n".encode("latin-1")})
+    assert only_problem(site).startswith("site.yaml:2: error: not UTF-8 text (byte 0xe9)")
