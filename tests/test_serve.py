@@ -401,6 +401,15 @@ def test_requests_for_another_host_name_are_refused(serve):
     assert b"access-control-allow-origin" not in raw_request(port, "/", f"127.0.0.1:{port}")[1].lower()
 
 
+def test_binding_every_interface_prints_the_real_address_and_still_checks_host(serve):
+    s = serve(host="0.0.0.0")
+    address = s.preview.public_host
+    assert address not in ("0.0.0.0", "") and s.url == f"http://{address}:{s.preview.port}/"
+    port = s.preview.port
+    assert raw_request(port, "/", f"{address}:{port}")[0] == 200
+    assert raw_request(port, "/", f"evil.example:{port}")[0] == 403
+
+
 def test_content_types_folders_and_missing_pages(serve):
     s = serve({"content/static/images/dot.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>"})
     port = s.preview.port
