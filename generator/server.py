@@ -129,7 +129,7 @@ class ServeOptions:
     port: int = 8000  # 0 picks a free port
     output: Path | None = None  # build here; None: a temporary folder removed on exit
     drafts: bool = True  # show drafts and future articles, as a writer previewing expects
-    navigate: bool = False  # open tabs follow to the article just saved
+    navigate: bool = False  # open tabs follow to the article or page just saved
     use_cache: bool = True  # read and write the parse cache
     quiet: float = 0.03  # seconds without events that end a burst of saves
 
@@ -608,9 +608,9 @@ class Preview:
     def _navigate_to(self, report: BuildReport, changed: set[str] | None) -> str | None:
         if not self.options.navigate or not changed:
             return None
-        for article in report.site.articles:
-            if article.source in changed:
-                return self.base_path + article.route
+        for document in (*report.site.articles, *report.site.pages):
+            if document.source in changed:
+                return self.base_path + document.route
         return None
 
     def _theme_dirs(self) -> list[Path]:
@@ -662,7 +662,7 @@ def add_serve_command(commands) -> None:
     p.add_argument("--no-drafts", action="store_true",
                    help="leave out drafts and future articles, as the published site does")
     p.add_argument("--navigate", action="store_true",
-                   help="open tabs follow to the article just saved")
+                   help="open tabs follow to the article or page just saved")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the parse cache")
     p.set_defaults(run=run_serve)
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, article
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from playwright.sync_api import expect
 
 from generator.server import Preview, ServeOptions, parse_host, resolve_request
@@ -439,6 +441,22 @@ def test_resolve_request_maps_paths_strictly(tmp_path, raw, found):
         assert result.redirect == raw + "/"
     else:
         assert (result.rel or None) == found
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["..", ".", "%2e", "%2E", "%2f", "%5c", "%00", "/", "//", "a",
+                                 "out", "secret.txt", "%252e", "\\", "?", "#", "%c0%ae"]),
+                max_size=8))
+def test_resolve_request_never_leaves_the_folder(tmp_path_factory, parts):
+    root = tmp_path_factory.getbasetemp() / "resolve"
+    if not root.exists():
+        (root / "out" / "a").mkdir(parents=True)
+        (root / "out" / "index.html").write_text("in")
+        (root / "secret.txt").write_text("out")
+    result = resolve_request(root / "out", "/", "/" + "".join(parts))
+    if result.file is not None:
+        assert (root / "out").resolve() in result.file.parents
+    assert not result.redirect or result.redirect.startswith("/") and not result.redirect.startswith("//")
 
 
 def test_host_headers_parse():
