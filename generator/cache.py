@@ -69,22 +69,27 @@ class ParseCache:
             self._pending.append((key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
 
     def save(self, live_keys: set[str]) -> None:
-        """Store new entries and forget ones no current file needs.
+        """Store new entries; forget the ones no current file needs once they add up.
 
-        A build that parsed nothing and lost no file leaves the database untouched, so a
-        no-change rebuild writes nothing at all.
+        A few dead entries (the previous version of an edited article) are harmless:
+        keys are content digests, so they are never found by mistake. Pruning them on
+        every edit would cost more than the edit, so it waits until they are a tenth of
+        the cache. A build that parsed nothing and has nothing to prune writes nothing.
         """
         if self._db is None:
             return
-        if not self._pending and self._count() == len(live_keys):
-            return  # every live key was a hit, so the table holds exactly the live keys
+        stored = self._count() + len(self._pending)
+        prune = stored - len(live_keys) > max(64, len(live_keys) // 10)
+        if not self._pending and not prune:
+            return
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?)", self._pending)
-            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
-            self._db.execute("DELETE FROM live")
-            self._db.executemany("INSERT OR IGNORE INTO live VALUES (?)",
-                                 [(k,) for k in live_keys])
-            self._db.execute("DELETE FROM docs WHERE key NOT IN (SELECT key FROM live)")
+            if prune:
+                self._db.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
+                self._db.execute("DELETE FROM live")
+                self._db.executemany("INSERT OR IGNORE INTO live VALUES (?)",
+                                     [(k,) for k in live_keys])
+                self._db.execute("DELETE FROM docs WHERE key NOT IN (SELECT key FROM live)")
         self._pending.clear()
 
     def _count(self) -> int:
@@ -124,15 +129,16 @@ class FileStamps:
             except (OSError, ValueError, KeyError, TypeError):
                 self._old, self._taken = {}, 0
 
-    def digest(self, path: Path, rel: str, hasher) -> str:
+    def digest(self, path: str | Path, rel: str, hasher) -> str:
         """The digest of a file, from its stamp when size and mtime are as remembered."""
-        st = path.stat()
+        st = os.stat(path)
         old = self._old.get(rel)
         if (old and old[0] == st.st_size and old[1] == st.st_mtime_ns
                 and st.st_mtime_ns < self._taken - RACY_NS):
             digest = old[2]
         else:
-            digest = hasher(path.read_bytes())
+            with open(path, "rb") as f:
+                digest = hasher(f.read())
         self._new[rel] = [st.st_size, st.st_mtime_ns, digest]
         return digest
 
