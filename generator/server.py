@@ -38,7 +38,7 @@ from generator.config import load_config
 from generator.errors import BuildError, Problem
 from generator.theme import load_theme
 from generator.watcher import Rebuilder, Watcher
-from generator.writer import staging_dir
+from generator.writer import JOURNAL, staging_dir
 
 EVENTS_PATH = "/__newsgen/events"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -321,7 +321,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if self.path.split("?", 1)[0] == EVENTS_PATH:
             self._stream_events()
             return
-        self.preview.wait_for_build()  # never a half-committed build
+        self.preview.wait_for_commit()  # never a half-committed build
         found = resolve_request(self.preview.out_dir, self.preview.base_path, self.path)
         if found.redirect:
             self._send(301, "text/plain; charset=utf-8", b"", send_body,
@@ -436,7 +436,6 @@ class Preview:
         # stopped before looking at them, so the next one must look again.
         self._unbuilt: set[str] | None = set()
         self._building = False
-        self._idle = threading.Condition()
         self._stopped = threading.Event()
         self.out_dir, self._owns_out_dir = self._make_out_dir(options.output)
         self.httpd: PreviewHTTPServer | None = None
@@ -522,18 +521,22 @@ class Preview:
 
     @contextmanager
     def _gate(self):
-        with self._idle:
-            self._building = True
+        self._building = True
         try:
             yield
         finally:
-            with self._idle:
-                self._building = False
-                self._idle.notify_all()
+            self._building = False
 
-    def wait_for_build(self, timeout: float = 60) -> None:
-        with self._idle:
-            self._idle.wait_for(lambda: not self._building, timeout)
+    def wait_for_commit(self, timeout: float = 60) -> None:
+        """Wait while a build moves its files into place (its journal exists).
+
+        While a build renders, the folder still holds the whole previous build, so pages
+        are served at once even during a long build (a template edit on a big site).
+        """
+        journal = staging_dir(self.out_dir) / JOURNAL
+        deadline = time.monotonic() + timeout
+        while self._building and journal.exists() and time.monotonic() < deadline:
+            time.sleep(0.002)
 
     def rebuild(self, changed: set[str] | None) -> None:
         """Build once and tell the open tabs; never raises, so the server outlives any build."""

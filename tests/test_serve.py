@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from playwright.sync_api import expect
 
-from generator.server import Preview, ServeOptions, parse_host, resolve_request
+from generator.server import Preview, ServeOptions, make_builder, parse_host, resolve_request
 from generator.watcher import Rebuilder, Watcher
 
 TIMEOUT = 10  # seconds any single wait may take before the test fails
@@ -323,6 +323,31 @@ def test_files_on_disk_never_hold_the_reload_script(serve):
     pages = [p for p in s.preview.out_dir.rglob("*") if p.is_file()]
     assert any(p.suffix == ".html" for p in pages)
     assert not [p for p in pages if b"__newsgen" in p.read_bytes()]
+
+
+def test_pages_are_served_while_a_long_build_renders(make_site):
+    site = make_site(ARTICLES)
+    build = make_builder()
+    rendering = threading.Event()
+
+    def slow_builder(request, changed):
+        if changed is not None:
+            rendering.set()
+            time.sleep(2)  # as a template edit on a big site: the old site stays whole
+        return build(request, changed)
+
+    preview = Preview(ServeOptions(site_dir=site.root, port=0), builder=slow_builder,
+                      out=io.StringIO())
+    url = preview.start()
+    try:
+        (site.root / "content/articles/first.md").write_text(article("First Story", body="New."))
+        assert rendering.wait(TIMEOUT)
+        started = time.monotonic()
+        with urllib.request.urlopen(url + FIRST_URL, timeout=TIMEOUT) as r:
+            assert "Original body." in r.read().decode()  # the last good build, whole
+        assert time.monotonic() - started < 1
+    finally:
+        preview.stop()
 
 
 def test_a_change_during_a_build_schedules_exactly_one_more():
