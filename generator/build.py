@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import pickle
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -133,6 +134,11 @@ class Builder:
         self._content: dict[str, SourceFile] | None = None  # rel -> file, from the last scan
         self._stamps: FileStamps | None = None
         self._last: _Model | None = None  # the last good model, for body-only edits
+        self._cache_dir = self.site_dir / CACHE_DIR if request.use_cache else None
+        # One saved model per choice of what is published (drafts, future, base URL).
+        choice = f"{request.drafts}|{request.future}|{request.base_url}"
+        self._model_path = self._cache_dir / f"model-{_name_of(choice)}.pickle" \
+            if self._cache_dir else None
         self._bytecode: jinja2.BytecodeCache | None = None  # compiled templates
 
     def build(self, changed: Iterable[str] | None = None) -> BuildReport:
@@ -146,13 +152,9 @@ class Builder:
         cache_dir = site_dir / CACHE_DIR if request.use_cache else None
         tree = self._scan(cache_dir, changed)
         problems: list[Problem] = []
-        docs, warnings, parsed = self._parse(tree, config, problems)
-        if request.strict and warnings:
-            problems += [replace(w, severity="error") for w in warnings]
-            warnings = []
         now = request.now or datetime.now().astimezone()
         options = Options(now=now, drafts=request.drafts, future=request.future)
-        site = self._model(docs, config, options, tree.static, problems)
+        site, warnings, parsed = self._site(tree, config, options, problems)
         if problems and not request.keep_going:
             raise BuildError(problems)
         outputs = plan_statics(site, theme) + plan_outputs(site, theme)
@@ -175,21 +177,58 @@ class Builder:
         fan_out = ForkedMap(self._jobs(), self.request.progress, "render")
         return write_outputs(outputs, renderer.render, out_dir, manifest, fan_out=fan_out)
 
-    def _model(self, docs: list, config: SiteConfig, options: Options, statics,
-               problems: list[Problem]) -> Site:
-        """The site model: after a body-only edit, the previous one with the new bodies.
+    def _site(self, tree: SourceTree, config: SiteConfig, options: Options,
+              problems: list[Problem]) -> tuple[Site, list[Problem], int]:
+        """The site model with the documents' warnings and how many files were parsed.
 
-        Building the model (indexes, related stories, listing digests) is the largest
-        cost of a rebuild after the writer; a save that changed only an article's body
-        cannot change any of it, so the preview does not pay for it again.
+        When the files are those of the last good model (this Builder's, or the one the
+        previous build saved), or differ from them only in article bodies, that model is
+        reused with the new bodies: building it (indexes, related stories, listing
+        digests) and loading every document from the cache cost more than the rest of
+        such a rebuild. Anything else builds the model from all documents.
         """
-        site = None if problems or self._last is None else self._last.reuse(docs, config, options,
-                                                                           statics)
-        if site is None:
-            site = publishable_site(docs, config, options, statics, problems)
-        self._last = None if problems else _Model(site, config, statics,
-                                                  {d.source: d for d in docs})
-        return site
+        md = MarkdownRenderer(config.base_path)
+        settings = (f"{md.settings_digest()}|{config.timezone}|{config.unicode_slugs}"
+                    f"|{config.sanitize_html}")
+        cache = ParseCache(self._cache_dir, settings)
+        try:
+            keys = {s.rel: cache.key(s.rel, s.digest) for s in tree.content}
+            last = self._last or ModelSnapshot.load(self._model_path, cache.salt)
+            quick = self._reuse(last, tree, keys, config, options, md, cache, problems)
+            if quick is None:
+                docs, warnings, parsed = self._parse(tree, keys, config, md, cache, problems)
+                site = publishable_site(docs, config, options, tree.static, problems)
+                model = None if problems else _Model.of(site, docs, keys, config, tree.static,
+                                                        warnings, options)
+            else:
+                site, model, parsed = quick
+                warnings = list(model.warnings)
+            cache.save(set(keys.values()))
+        finally:
+            cache.close()
+        if self.request.strict and warnings:
+            problems += [replace(w, severity="error") for w in warnings]
+            warnings = []
+        if model is not last and model is not None and not problems:
+            ModelSnapshot.save(self._model_path, cache.salt, model)
+        self._last = model if not problems else None
+        return site, warnings, parsed
+
+    def _reuse(self, last: _Model | None, tree, keys, config, options, md, cache,
+               problems) -> tuple[Site, _Model, int] | None:
+        """(site, model, files parsed) from the last model, or None to build afresh."""
+        if last is None or problems:
+            return None
+        changed = last.changed(keys, config, options, tree.static)
+        if changed is None:
+            return None
+        sources = [s for s in tree.content if s.rel in changed]
+        found: list[Problem] = []  # reported by the full build that follows, not twice
+        docs, warnings, parsed = self._parse(SourceTree(tuple(sources), tree.static),
+                                             keys, config, md, cache, found)
+        if found:
+            return None
+        return last.reuse(docs, keys, warnings, options, parsed)
 
     def _jobs(self) -> int:
         return self.request.jobs if self.request.jobs > 0 else default_jobs()
@@ -214,27 +253,20 @@ class Builder:
         self._content = content
         return SourceTree(tuple(content[rel] for rel in sorted(content)), static)
 
-    def _parse(self, tree: SourceTree, config: SiteConfig,
+    def _parse(self, tree: SourceTree, keys: dict[str, str], config: SiteConfig, md, cache,
                errors: list[Problem]) -> tuple[list, list[Problem], int]:
-        """Every good document, parsed or reused; the problems of bad files go to errors."""
-        md = MarkdownRenderer(config.base_path)
-        settings = (f"{md.settings_digest()}|{config.timezone}|{config.unicode_slugs}"
-                    f"|{config.sanitize_html}")
-        cache = ParseCache(self.site_dir / CACHE_DIR if self.request.use_cache else None,
-                           settings)
-        try:
-            keys = [cache.key(s.rel, s.digest) for s in tree.content]
-            known = {k: self._parsed[k] for k in keys if k in self._parsed}
-            known.update(cache.get_many([k for k in keys if k not in known]))
-            missing = [(k, s) for k, s in zip(keys, tree.content, strict=True) if k not in known]
-            errors += self._parse_missing(missing, config, md, cache, known)
-            cache.save(set(keys))
-        finally:
-            cache.close()
-        keys = [k for k in keys if k in known]  # the bad files are reported, not kept
-        self._parsed = {k: known[k] for k in keys}
+        """The good documents of tree.content, parsed or reused; bad files go to errors."""
+        wanted = [keys[s.rel] for s in tree.content]
+        known = {k: self._parsed[k] for k in wanted if k in self._parsed}
+        known.update(cache.get_many([k for k in wanted if k not in known]))
+        missing = [(k, s) for k, s in zip(wanted, tree.content, strict=True) if k not in known]
+        errors += self._parse_missing(missing, config, md, cache, known)
+        wanted = [k for k in wanted if k in known]  # the bad files are reported, not kept
+        self._parsed.update((k, known[k]) for k in wanted)
+        live = set(keys.values())
+        self._parsed = {k: v for k, v in self._parsed.items() if k in live}
         docs, warnings = [], []
-        for k in keys:
+        for k in wanted:
             doc, doc_warnings = known[k]
             docs.append(doc)
             warnings += doc_warnings
@@ -268,32 +300,80 @@ class _Model:
     site: Site  # the model
     config: SiteConfig  # the settings it was built with
     statics: tuple  # the static files it checked images against
-    docs: dict  # source -> the parsed document (before routes were given)
+    keys: dict  # source -> parse-cache key (content digest + settings) of every document
+    warnings: tuple  # the documents' warnings
+    choice: tuple  # (drafts, future): what Options published
+    valid_until: datetime | None  # the first moment an article's date or expiry passes
 
-    def reuse(self, docs: list, config: SiteConfig, options: Options, statics) -> Site | None:
-        """This model with new article bodies, or None when anything else may differ."""
+    @classmethod
+    def of(cls, site: Site, docs: list, keys: dict, config, statics, warnings,
+           options: Options) -> _Model:
+        later = [t for d in docs if isinstance(d, Article) for t in (d.date, d.expires)
+                 if t is not None and t > options.now]
+        return cls(site, config, statics, dict(keys), tuple(warnings),
+                   (options.drafts, options.future), min(later, default=None))
+
+    def changed(self, keys: dict, config, options: Options, statics) -> set[str] | None:
+        """The sources whose content changed, or None when more than content may differ."""
         site = self.site
-        if (config != self.config or statics != self.statics or len(docs) != len(self.docs)
-                or (site.next_scheduled is not None and options.now >= site.next_scheduled)
-                or site.built_at is None or options.now < site.built_at):
-            return None
-        changed = [d for d in docs if self.docs.get(d.source) is not d]
-        if len(changed) > 8:
-            return None  # a bulk change: the full model build is as cheap as the checks
+        if (config != self.config or statics != self.statics or keys.keys() != self.keys.keys()
+                or (options.drafts, options.future) != self.choice
+                or site.built_at is None or options.now < site.built_at
+                or (self.valid_until is not None and options.now >= self.valid_until)):
+            return None  # what is published, or where, may have changed
+        changed = {rel for rel, key in keys.items() if self.keys[rel] != key}
+        return changed if len(changed) <= 8 else None  # a bulk change: build afresh
+
+    def reuse(self, docs: list, keys: dict, warnings: list, options: Options,
+              parsed: int) -> tuple[Site, _Model, int] | None:
+        """This model with the new bodies of `docs`, or None if anything else changed."""
+        site = self.site
+        if not docs:
+            return replace(site, built_at=options.now), self, parsed
         articles = list(site.articles)
-        where = {a.source: i for i, a in enumerate(articles)} if changed else {}
-        for doc in changed:
-            old, i = self.docs.get(doc.source), where.get(doc.source)
-            if old is None or i is None or not isinstance(doc, Article):
-                return None
-            if replace(doc, **_BODY_FIELDS) != replace(old, **_BODY_FIELDS):
-                return None
-            articles[i] = replace(doc, route=articles[i].route)
-            if list_digest(articles[i]) != site.list_digests[i]:
-                return None  # e.g. the reading time moved
-        if any(a.expires is not None and a.expires <= options.now for a in articles):
+        where = {a.source: i for i, a in enumerate(articles)}
+        for doc in docs:
+            i = where.get(doc.source)
+            if i is None or not isinstance(doc, Article):
+                return None  # a page, or an article left out (draft, scheduled)
+            new = replace(doc, route=articles[i].route)
+            if replace(new, **_BODY_FIELDS) != replace(articles[i], **_BODY_FIELDS) \
+                    or list_digest(new) != site.list_digests[i]:
+                return None  # listings, indexes or related stories may change
+            articles[i] = new
+        edited = {d.source for d in docs}
+        kept = [w for w in self.warnings if w.path not in edited] + list(warnings)
+        site = replace(site, articles=tuple(articles), built_at=options.now)
+        return site, replace(self, site=site, keys=dict(keys), warnings=tuple(kept)), parsed
+
+
+class ModelSnapshot:
+    """The last good model on disk, so the next `newsgen build` can reuse it too.
+
+    A snapshot that cannot be read, or was written by another version or with other
+    parse settings, is ignored; it is only a shortcut, never the source of truth.
+    """
+
+    @staticmethod
+    def load(path: Path | None, salt: str) -> _Model | None:
+        if path is None or not path.exists():
             return None
-        return replace(site, articles=tuple(articles), built_at=options.now)
+        try:
+            with open(path, "rb") as f:
+                found_salt, model = pickle.load(f)
+        except Exception:  # noqa: BLE001 - any unreadable snapshot is simply not used
+            return None
+        return model if found_salt == salt and isinstance(model, _Model) else None
+
+    @staticmethod
+    def save(path: Path | None, salt: str, model: _Model) -> None:
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump((salt, model), f, pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
 
 
 def template_cache(cache_dir: Path | None) -> jinja2.BytecodeCache:

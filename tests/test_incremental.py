@@ -253,11 +253,27 @@ def test_a_bad_file_in_a_worker_is_reported_like_in_the_main_process(tmp_path, m
 def test_a_corrupt_parse_cache_is_rebuilt_not_trusted(make_site):
     site = make_site({article_path("a"): article("A story", DATES[2])})
     site.build()
-    db = site.root / ".newsgen-cache" / "parse.sqlite"
-    db.write_bytes(b"not a database" * 100)
+    cache = site.root / ".newsgen-cache"
+    (cache / "parse.sqlite").write_bytes(b"not a database" * 100)
+    for snapshot in cache.glob("model-*.pickle"):  # the saved model, so parsing is needed
+        snapshot.write_bytes(b"\x80\x05garbage")
     report = site.build()
     assert report.parsed == 2  # the article and the About page, parsed again
     assert "A story" in site.read("2026/11/20/a/index.html")
+
+
+def test_a_saved_model_is_reused_only_for_body_edits_and_until_a_date_passes(make_site):
+    files = {article_path("a"): article("A story", "2026-11-20T10:00:00", "First.\n\nMore."),
+             article_path("b"): article("B story", "2026-11-26T10:00:00", "Soon.")}
+    site = make_site(files)
+    site.build()
+    site.write({article_path("a"): files[article_path("a")].replace("More.", "More, fixed.")})
+    report = site.build()
+    assert report.parsed == 1 and "More, fixed." in site.read("2026/11/20/a/index.html")
+    # The scheduled story goes live when its time comes, though no file changed.
+    later = site.build(now=NOW.replace(day=27))
+    assert [a.title for a in later.site.articles] == ["B story", "A story"]
+    assert (site.out / "2026/11/26/b/index.html").is_file()
 
 
 def test_stamps_never_vouch_for_a_file_changed_since(make_site):
