@@ -41,6 +41,7 @@ from generator.watcher import Rebuilder, Watcher
 from generator.writer import JOURNAL, staging_dir
 
 EVENTS_PATH = "/__newsgen/events"
+PREVIEW_DIR = "preview"  # under the site's cache folder: the preview's own build
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
 PING_SECONDS = 15  # a comment line this often lets the server notice closed tabs
@@ -127,7 +128,7 @@ class ServeOptions:
     site_dir: Path = Path(".")  # the site folder
     host: str = "127.0.0.1"  # interface to listen on
     port: int = 8000  # 0 picks a free port
-    output: Path | None = None  # build here; None: a temporary folder removed on exit
+    output: Path | None = None  # build here; None: the cache's preview folder (or a temporary one)
     drafts: bool = True  # show drafts and future articles, as a writer previewing expects
     navigate: bool = False  # open tabs follow to the article or page just saved
     use_cache: bool = True  # read and write the parse cache
@@ -437,7 +438,8 @@ class Preview:
         self._unbuilt: set[str] | None = set()
         self._building = False
         self._stopped = threading.Event()
-        self.out_dir, self._owns_out_dir = self._make_out_dir(options.output)
+        self._lock_file = None  # held while this preview uses the site's preview folder
+        self.out_dir, self._owns_out_dir = self._choose_out_dir(options)
         self.httpd: PreviewHTTPServer | None = None
         self.port, self.public_host = options.port, options.host  # real ones once bound
         self.rebuilder = Rebuilder(self.rebuild, quiet=options.quiet)
@@ -453,13 +455,40 @@ class Preview:
     def url(self) -> str:
         return f"http://{_url_host(self.public_host)}:{self.port}{self.base_path}"
 
-    @staticmethod
-    def _make_out_dir(output: Path | None) -> tuple[Path, bool]:
-        if output is not None:
-            output = output.resolve()
+    def _choose_out_dir(self, options: ServeOptions) -> tuple[Path, bool]:
+        """(folder, whether to remove it on exit).
+
+        By default the preview is kept in the site's cache folder, so the next start
+        renders only what changed (a cold 10,000-article build takes a minute). A second
+        preview of the same site, or one without the cache, gets a temporary folder.
+        """
+        if options.output is not None:
+            output = options.output.resolve()
             output.mkdir(parents=True, exist_ok=True)
             return output, False
+        cache = self.site_dir / CACHE_DIR
+        if options.use_cache and self._lock(cache / "preview.lock"):
+            (cache / PREVIEW_DIR).mkdir(exist_ok=True)
+            return (cache / PREVIEW_DIR).resolve(), False
         return Path(tempfile.mkdtemp(prefix="newsgen-preview-")).resolve(), True
+
+    def _lock(self, path: Path) -> bool:
+        try:
+            import fcntl
+        except ImportError:
+            return False  # not Unix: a temporary folder is always safe
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = path.open("a")
+        except OSError:
+            return False
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False  # another `newsgen serve` previews this site
+        self._lock_file = handle
+        return True
 
     def start(self) -> str:
         """Listen, build once, then serve and watch; returns the URL to open."""
@@ -491,6 +520,9 @@ class Preview:
         if self._owns_out_dir:
             shutil.rmtree(self.out_dir, ignore_errors=True)
             self._forget_manifest()
+        if self._lock_file is not None:
+            self._lock_file.close()  # releases the lock
+            self._lock_file = None
         self._stopped.set()
 
     def _forget_manifest(self) -> None:
@@ -651,7 +683,7 @@ def _url_host(host: str) -> str:
 def add_serve_command(commands) -> None:
     p = commands.add_parser(
         "serve", help="preview the site, rebuilding and reloading on every save",
-        description="Build the site into a temporary folder, serve it, and rebuild on every "
+        description="Build the site into a preview folder, serve it, and rebuild on every "
         "save; open tabs reload by themselves. Drafts and future articles are shown.")
     p.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
                    help="the site folder, holding site.yaml and content/ (default: .)")
@@ -660,8 +692,8 @@ def add_serve_command(commands) -> None:
                    "preview reachable from other machines)")
     p.add_argument("--port", "-p", type=int, default=8000, help="port (default: 8000; 0: any free)")
     p.add_argument("--output", "-o", type=Path, metavar="DIR",
-                   help="build the preview here and keep it (default: a temporary folder, "
-                   "removed on exit; never the site's own output folder)")
+                   help="build the preview here (default: .newsgen-cache/preview/, kept so "
+                   "the next start is quick; a temporary folder if that one is in use)")
     p.add_argument("--no-drafts", action="store_true",
                    help="leave out drafts and future articles, as the published site does")
     p.add_argument("--navigate", action="store_true",

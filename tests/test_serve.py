@@ -494,7 +494,7 @@ def test_host_headers_parse():
 
 # --- the command ---------------------------------------------------------------------------
 
-def test_newsgen_serve_stops_on_ctrl_c_and_removes_only_its_own_folder(make_site, tmp_path):
+def test_newsgen_serve_stops_on_ctrl_c_and_keeps_the_folders_it_did_not_make(make_site, tmp_path):
     site = make_site(ARTICLES)
     keep = tmp_path / "kept"
     for output in ([], ["--output", str(keep)]):
@@ -513,8 +513,21 @@ def test_newsgen_serve_stops_on_ctrl_c_and_removes_only_its_own_folder(make_site
         finally:
             proc.kill()
             proc.wait()
-        assert Path(folder).exists() == bool(output)
-    assert (keep / "index.html").is_file()
+        assert Path(folder) == (keep if output else site.root / ".newsgen-cache" / "preview")
+        assert (Path(folder) / "index.html").is_file()  # kept for the next start
+
+
+def test_a_second_preview_of_a_site_gets_a_temporary_folder_it_removes(serve):
+    first = serve()
+    second = Preview(ServeOptions(site_dir=first.root, port=0), out=io.StringIO())
+    try:
+        second.start()
+        assert second.out_dir != first.preview.out_dir
+        assert (second.out_dir / "index.html").is_file()
+    finally:
+        second.stop()
+    assert not second.out_dir.exists()
+    assert (first.preview.out_dir / "index.html").is_file()
 
 
 def _line_with(proc: subprocess.Popen, text: str) -> str:
