@@ -209,7 +209,10 @@ class Builder:
         if self.request.strict and warnings:
             problems += [replace(w, severity="error") for w in warnings]
             warnings = []
-        if model is not last and model is not None and not problems:
+        # Saved by a one-shot build and by a Builder's first build only: for the preview,
+        # writing 40 MB per save would cost more than the rebuild. A later build that
+        # finds an older snapshot compares it file by file, so it is never wrong.
+        if model is not last and model is not None and not problems and self._last is None:
             ModelSnapshot.save(self._model_path, cache.salt, model)
         self._last = model if not problems else None
         return site, warnings, parsed
