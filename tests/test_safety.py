@@ -34,9 +34,9 @@ def snapshot(folder: Path, skip_cache: bool = False) -> dict[str, bytes | None]:
     return found
 
 
-def leftovers(folder: Path) -> list[str]:
+def leftovers(folder: Path, skip_cache: bool = False) -> list[str]:
     """Temporary files and staging folders a build must never leave behind."""
-    return [name for name in snapshot(folder)
+    return [name for name in snapshot(folder, skip_cache)
             if "newsgen-staging" in name or name.endswith(".tmp")]
 
 
