@@ -33,8 +33,10 @@ SAVE_EVENTS = 8  # an editor's save makes up to about this many events; more is 
 
 
 def is_noise_name(name: str) -> bool:
-    """Editor droppings: vim's 4913 and .swp, emacs' .#lock and #autosave#, backups~, .tmp."""
-    return is_ignored(name) or (name.startswith("#") and name.endswith("#"))
+    """Editor droppings: vim's 4913 and .swp, emacs' .#lock and #autosave#, backups~, .tmp,
+    JetBrains' safe-write copies."""
+    return (is_ignored(name) or (name.startswith("#") and name.endswith("#"))
+            or name.endswith(("___jb_tmp___", "___jb_old___")))
 
 
 class Watcher:

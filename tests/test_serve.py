@@ -300,7 +300,7 @@ def test_editor_droppings_and_build_output_are_never_reported(make_site, tmp_pat
     try:
         folder = site / "content/articles"
         for name in ("first.md.swp", ".first.md.swp", "first.md~", ".#first.md", "4913",
-                     "first.md.tmp", "#first.md#"):
+                     "first.md.tmp", "#first.md#", "first.md___jb_tmp___"):
             (folder / name).write_text("noise")
         (site / "README.md").write_text("not part of the site")
         (site / ".newsgen-cache" / "scratch").write_text("cache")
