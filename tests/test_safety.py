@@ -300,3 +300,19 @@ def test_an_output_folder_that_is_a_mount_point_is_staged_inside_it(make_site, m
     site.build()
     assert "Alpha again" in site.read("2026/11/20/a/index.html")
     assert leftovers(site.root.parent) == []
+
+
+def test_autoescape_is_on_and_only_the_rendered_markdown_is_marked_safe():
+    import re
+
+    from conftest import REPO
+
+    from generator.theme import load_theme, make_environment
+
+    env = make_environment(load_theme(REPO, "news"))
+    assert env.autoescape("article.html") and env.autoescape("feed.xml")
+    uses = []
+    for path in (REPO / "themes").rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        uses += [(path.name, m) for m in re.findall(r"[\w.]+\s*\|\s*safe\b|Markup\(", text)]
+    assert uses and all(m.endswith(("body_html | safe", "body_html|safe")) for _, m in uses), uses
