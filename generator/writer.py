@@ -205,7 +205,7 @@ def _stage(outputs, render, out_dir: Path, stage: Path, manifest: Manifest,
         else:
             todo.append(output)
     staged, problems = [], []
-    job = partial(stage_output, render, out_dir, stage)
+    job = partial(stage_output, render, out_dir, stage, made=set())  # one set per process
     for output, (state, found) in zip(todo, fan_out(job, todo), strict=True):
         if found:
             problems += found
@@ -221,10 +221,12 @@ def _stage(outputs, render, out_dir: Path, stage: Path, manifest: Manifest,
 
 
 def stage_output(render: Callable[[object], bytes], out_dir: Path, stage: Path,
-                 output) -> tuple[str, list[Problem]]:
+                 output, made: set | None = None) -> tuple[str, list[Problem]]:
     """Render one output into staging unless out_dir already holds the same bytes.
 
     Returns ("staged" | "same" | "failed", problems); may run in a worker process.
+    `made` remembers the staging folders this process created: a cold build stages
+    thousands of files into the same few folders, and a mkdir per file adds up.
     """
     try:
         data = render(output)
@@ -233,7 +235,10 @@ def stage_output(render: Callable[[object], bytes], out_dir: Path, stage: Path,
     if _same_bytes(safe_join(out_dir, output.path), data):
         return "same", []
     staged_file = safe_join(stage, output.path)
-    staged_file.parent.mkdir(parents=True, exist_ok=True)
+    if made is None or staged_file.parent not in made:
+        staged_file.parent.mkdir(parents=True, exist_ok=True)
+        if made is not None:
+            made.add(staged_file.parent)
     staged_file.write_bytes(data)
     return "staged", []
 
