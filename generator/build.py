@@ -194,9 +194,15 @@ class Builder:
         try:
             keys = {s.rel: cache.key(s.rel, s.digest) for s in tree.content}
             last = self._last or ModelSnapshot.load(self._model_path, cache.salt)
-            quick = self._reuse(last, tree, keys, config, options, md, cache, problems)
+            # --strict --keep-going must leave out the files with warnings: a full build.
+            leave_out_warned = self.request.strict and self.request.keep_going
+            quick = None if leave_out_warned else \
+                self._reuse(last, tree, keys, config, options, md, cache, problems)
             if quick is None:
                 docs, warnings, parsed = self._parse(tree, keys, config, md, cache, problems)
+                if self.request.strict:
+                    problems += [replace(w, severity="error") for w in warnings]
+                    warnings = []
                 site = publishable_site(docs, config, options, tree.static, problems)
                 model = None if problems else _Model.of(site, docs, keys, config, tree.static,
                                                         warnings, options)

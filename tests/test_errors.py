@@ -231,3 +231,13 @@ def test_a_template_failing_on_every_page_is_reported_once_with_a_count(make_sit
 def test_site_yaml_that_is_not_utf8_names_the_line(make_site):
     site = make_site({"site.yaml": "title: T\ndescription: Caf\xe9\n".encode("latin-1")})
     assert only_problem(site).startswith("site.yaml:2: error: not UTF-8 text (byte 0xe9)")
+
+
+def test_strict_with_keep_going_leaves_out_the_files_with_warnings(make_site, capsys):
+    site = make_site({"content/articles/good.md": GOOD,
+                      "content/articles/typo.md": article("Typo", catgory="World")})
+    code, _, err = cli(site, "--strict", "--keep-going", capsys=capsys)
+    assert code == 1
+    assert "content/articles/typo.md:4: error: unknown field `catgory`" in err
+    assert (site.out / "2026/11/20/good/index.html").is_file()
+    assert not (site.out / "2026/11/20/typo").exists()
