@@ -19,6 +19,9 @@ anything else (finish_interrupted_commit). Every step of the plan is idempotent 
 file is no longer in staging; a removed file is gone), so a kill during recovery is
 recovered the same way. We roll forward rather than back because the staged files are
 a complete, checked build; rolling back would need a copy of every replaced file.
+The journal is flushed to disk before the first rename; staged pages are not (one fsync
+per page would dominate a build), so the guarantee is complete for a killed process and,
+after a power cut, as good as the file system's ordering of writes before renames.
 
 The output folder is never swapped as a whole: users keep their own files there
 (`.git/`, `CNAME`, `.well-known/`), and only files listed in the previous build's
