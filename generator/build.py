@@ -52,6 +52,9 @@ MAX_SOURCE_BYTES = 2_000_000  # a bigger article is a mistake (a pasted binary),
 # Below this many items a pool costs more (fork, pipes) than it saves.
 MIN_PARALLEL = 48
 
+# Files a saved model may lag behind before it is saved again (see Builder._site).
+SNAPSHOT_DRIFT = 4
+
 # Progress callback: (stage name, items done, items in the stage).
 Progress = Callable[[str, int, int], None]
 
@@ -147,8 +150,9 @@ class Builder:
         config = load_config(site_dir, {"base_url": request.base_url})
         out_dir = output_dir_for(request, config)
         check_output_dir(out_dir, site_dir)
-        finish_interrupted_commit(out_dir)  # a killed build's commit, before anything can fail
         theme = load_theme(site_dir, config.theme)
+        check_output_dir(out_dir, site_dir, theme.dirs)  # a theme may live outside the site
+        finish_interrupted_commit(out_dir)  # a killed build's commit, before anything can fail
         cache_dir = site_dir / CACHE_DIR if request.use_cache else None
         tree = self._scan(cache_dir, changed)
         problems: list[Problem] = []
@@ -215,10 +219,14 @@ class Builder:
         if self.request.strict and warnings:
             problems += [replace(w, severity="error") for w in warnings]
             warnings = []
-        # Saved by a one-shot build and by a Builder's first build only: for the preview,
-        # writing 40 MB per save would cost more than the rebuild. A later build that
-        # finds an older snapshot compares it file by file, so it is never wrong.
-        if model is not last and model is not None and not problems and self._last is None:
+        # Saved by a one-shot build and by a Builder's first build only (for the preview,
+        # writing 40 MB per save would cost more than the rebuild), and only when it
+        # drifted from the snapshot by more than a few files: a build that finds an older
+        # snapshot compares it file by file and parses the few that differ, so a stale
+        # snapshot costs milliseconds and is never wrong.
+        drift = sum(1 for rel, key in keys.items() if last is None or last.keys.get(rel) != key)
+        if (model is not last and model is not None and not problems and self._last is None
+                and (quick is None or drift > SNAPSHOT_DRIFT)):
             ModelSnapshot.save(self._model_path, cache.salt, model)
         self._last = model if not problems else None
         return site, warnings, parsed
@@ -543,14 +551,19 @@ def _check_unique_paths(outputs) -> None:
         raise BuildError(problems)
 
 
-def check_output_dir(out_dir: Path, site_dir: Path) -> None:
-    """Refuse output folders whose cleaning could destroy sources or the system."""
-    home = Path.home().resolve()
-    forbidden = {Path("/"), home, site_dir, site_dir / "content", site_dir / "themes",
-                 site_dir / "templates"}
-    if out_dir in forbidden or out_dir in site_dir.parents or any(
-            p in out_dir.parents for p in (site_dir / "content", site_dir / "themes",
-                                           site_dir / "templates")):
+def check_output_dir(out_dir: Path, site_dir: Path, theme_dirs: Iterable[Path] = ()) -> None:
+    """Refuse output folders whose cleaning could destroy sources or the system.
+
+    The site folder and its parents, the home folder and `/` may not be the output, and
+    neither may a folder holding sources (content, themes, templates, the theme in use,
+    wherever it lives) or any folder inside one.
+    """
+    sources = [site_dir / "content", site_dir / "themes", site_dir / "templates",
+               *(Path(d).resolve() for d in theme_dirs)]
+    refused = out_dir in (Path("/"), Path.home().resolve(), site_dir) \
+        or out_dir in site_dir.parents \
+        or any(out_dir == s or s in out_dir.parents for s in sources)
+    if refused:
         raise BuildError([Problem("site.yaml", None,
                                   f"the output folder {out_dir} would overwrite sources or "
                                   "system folders", "choose a new folder such as `output`")])

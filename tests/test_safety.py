@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import article
+from conftest import REPO, article
 from lxml import html as lxml_html
 
 from generator.build import CACHE_DIR
@@ -305,8 +306,6 @@ def test_an_output_folder_that_is_a_mount_point_is_staged_inside_it(make_site, m
 def test_autoescape_is_on_and_only_the_rendered_markdown_is_marked_safe():
     import re
 
-    from conftest import REPO
-
     from generator.theme import load_theme, make_environment
 
     env = make_environment(load_theme(REPO, "news"))
@@ -316,3 +315,12 @@ def test_autoescape_is_on_and_only_the_rendered_markdown_is_marked_safe():
         text = path.read_text(encoding="utf-8")
         uses += [(path.name, m) for m in re.findall(r"[\w.]+\s*\|\s*safe\b|Markup\(", text)]
     assert uses and all(m.endswith(("body_html | safe", "body_html|safe")) for _, m in uses), uses
+
+
+def test_a_theme_outside_the_site_cannot_be_the_output_folder(make_site, tmp_path):
+    shutil.copytree(REPO / "themes" / "news", tmp_path / "house-theme")
+    site = make_site({**two_articles(), "site.yaml": f"title: T\ntheme: {tmp_path / 'house-theme'}\n"})
+    before = snapshot(tmp_path / "house-theme")
+    for out in (tmp_path / "house-theme", tmp_path / "house-theme" / "static"):
+        assert "would overwrite sources" in error_text(site, output=out)
+    assert snapshot(tmp_path / "house-theme") == before
