@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -17,8 +20,14 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        text = f"{where}: {self.severity}: {self.message}"
-        return f"{text}\n    hint: {self.hint}" if self.hint else text
+        text = _printable(f"{where}: {self.severity}: {self.message}")
+        return f"{text}\n    hint: {_printable(self.hint)}" if self.hint else text
+
+
+def _printable(text: str) -> str:
+    """Control characters shown as escapes: a file name or pasted value holding an ANSI
+    escape sequence must not take over the terminal that prints the problem."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 class ContentError(Exception):

@@ -241,3 +241,11 @@ def test_strict_with_keep_going_leaves_out_the_files_with_warnings(make_site, ca
     assert "content/articles/typo.md:4: error: unknown field `catgory`" in err
     assert (site.out / "2026/11/20/good/index.html").is_file()
     assert not (site.out / "2026/11/20/typo").exists()
+
+
+def test_terminal_escape_sequences_in_names_are_printed_harmlessly(make_site, capsys):
+    site = make_site({"content/articles/\x1b[2Jwipe.md": "no front matter\n"})
+    code, _, err = cli(site, capsys=capsys)
+    assert code == 1
+    assert "content/articles/\\x1b[2Jwipe.md:1: error: no front matter" in err
+    assert "\x1b" not in err
