@@ -93,10 +93,12 @@ def hugo_binary() -> str | None:
 
 
 def tool_versions() -> dict[str, str]:
-    versions = {"newsgen": _first_line([sys.executable, "-m", "generator", "--version"]),
-                "python": platform.python_version()}
-    versions["hugo"] = _first_line([hugo_binary(), "version"]).split("+")[0]
+    versions = {"newsgen": _first_line([sys.executable, "-m", "generator", "--version"])
+                .removeprefix("newsgen "), "python": platform.python_version()}
+    versions["hugo"] = _first_line([hugo_binary(), "version"]).split("+")[0].split("-")[0]
+    versions["hugo"] = versions["hugo"].removeprefix("hugo ")
     versions["pelican"] = _first_line([str(VENV / "bin" / "pelican"), "--version"])
+    versions["git commit"] = _first_line(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"])
     versions["markdown (pelican)"] = _first_line(
         [str(VENV / "bin" / "python"), "-c", "import markdown; print(markdown.__version__)"])
     return versions
@@ -359,11 +361,12 @@ def machine() -> str:
 
 
 def load() -> str:
-    return Path("/proc/loadavg").read_text().split(" ", 3)[:3].__str__()
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def kept_sections(path: Path, titles: tuple[str, ...] = ("## Preview server",)) -> str:
-    """Sections of RESULTS.md that other benchmarks own, kept when it is rewritten."""
+def kept_sections(path: Path, titles: tuple[str, ...] = ("## Analysis", "## Preview server")) -> str:
+    """Sections of RESULTS.md written by hand or by other benchmarks, kept when it is
+    rewritten: "## Analysis..." (what the profiles mean) and "## Preview server"."""
     if not path.exists():
         return ""
     text, kept = path.read_text(encoding="utf-8"), []
@@ -428,11 +431,15 @@ def profile_newsgen(site: Path, mode: str) -> str:
     subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "generator",
                     "build", "--site", str(site), "--quiet", "--jobs", "1"],
                    capture_output=True, check=False)
-    script = (f"import pstats; pstats.Stats({str(prof)!r}).sort_stats('cumulative')"
-              ".print_stats(22)")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    text = out.stdout
-    return text[text.find("   ncalls"):] if "   ncalls" in text else text
+    texts = []
+    for order, count in (("cumulative", 28), ("tottime", 14)):
+        script = (f"import pstats; pstats.Stats({str(prof)!r}).sort_stats({order!r})"
+                  f".print_stats({count})")
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+        text = out.stdout
+        start = text.find("   ncalls")
+        texts.append(f"sorted by {order}:\n" + (text[start:] if start >= 0 else text).rstrip())
+    return "\n\n".join(texts)
 
 
 def main() -> None:

@@ -122,12 +122,18 @@ class Builder:
     re-read on every build anyway. `None` means "anything may have changed": every
     content file is stat-ed and those whose size or mtime moved are read again.
 
-    A build reuses the documents of files whose digest is unchanged, renders only the
-    outputs whose fingerprint changed, and returns a BuildReport (report.write.written
-    lists the files that changed, for live reload). It raises BuildError like build();
-    the output folder is then untouched and the next call starts from the last good
-    state. The request's `now` is fixed if given, else the clock is read on every build.
-    Not thread-safe: call build() from one thread at a time.
+    Content files not named in `changed` are trusted to be as the last build saw them,
+    so a caller unsure of what changed (a watcher overflow, a branch switch) passes None.
+
+    A build reuses the documents of files whose digest is unchanged (and the whole site
+    model when only article bodies changed), renders only the outputs whose fingerprint
+    changed, and returns a BuildReport (report.write.written lists the files that
+    changed, for live reload; report.seconds the build's own time). It raises BuildError
+    like build(); the output folder is then untouched and the next call starts from the
+    last good state. The request's `now` is fixed if given, else the clock is read on
+    every build. Builds with many outputs to render or files to parse fork
+    `request.jobs` worker processes (default: one per core); pass jobs=1 to stay in one
+    process. Not thread-safe: call build() from one thread at a time.
     """
 
     def __init__(self, request: BuildRequest):
