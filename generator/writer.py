@@ -157,15 +157,33 @@ def write_outputs(outputs: Iterable, render: Callable[[object], bytes], out_dir:
         stale = sorted(p for p in set(manifest.entries) - current if not path_problem(p))
         entries = {o.path: o.fingerprint for o in outputs}
         if not staged and not stale and entries == manifest.entries:
+            shutil.rmtree(stage, ignore_errors=True)
             return report  # nothing to commit: a no-change rebuild writes no file at all
+        root = out_dir.resolve()
+        for rel in staged:  # every refusal before the journal: after it, the commit happens
+            _ensure_inside(safe_join(out_dir, rel), out_dir, root)
         plan = {"moves": staged, "removes": stale,
                 "manifest": str(manifest.path) if manifest.path else None,
                 "entries": entries}
         _write_atomically(stage / JOURNAL, json.dumps(plan))
-        _apply(plan, out_dir, stage, report)
-    finally:
+    except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
+        raise
+    _commit(plan, out_dir, stage, report)
     return report
+
+
+def _commit(plan: dict, out_dir: Path, stage: Path, report: WriteReport) -> None:
+    """Apply a journalled plan; if the system refuses a step, the journal stays for the
+    next run to finish the commit, and the user is told what to fix."""
+    try:
+        _apply(plan, out_dir, stage, report)
+    except OSError as exc:
+        raise BuildError([Problem(str(out_dir), None,
+                                  f"the output folder was only partly updated: {exc}",
+                                  "fix the cause (permissions, disk) and run newsgen again; it "
+                                  "finishes the update before anything else")]) from None
+    shutil.rmtree(stage, ignore_errors=True)
 
 
 def check_paths(outputs: list) -> None:
@@ -190,8 +208,7 @@ def finish_interrupted_commit(out_dir: Path) -> bool:
         plan = json.loads((stage / JOURNAL).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False  # no journal: the output folder still holds the previous build
-    _apply(plan, out_dir, stage, WriteReport())
-    shutil.rmtree(stage, ignore_errors=True)
+    _commit(plan, out_dir, stage, WriteReport())
     return True
 
 

@@ -324,3 +324,29 @@ def test_a_theme_outside_the_site_cannot_be_the_output_folder(make_site, tmp_pat
     for out in (tmp_path / "house-theme", tmp_path / "house-theme" / "static"):
         assert "would overwrite sources" in error_text(site, output=out)
     assert snapshot(tmp_path / "house-theme") == before
+
+
+def test_a_commit_the_system_refuses_halfway_is_finished_by_the_next_run(make_site, monkeypatch):
+    import generator.writer as writer
+
+    site = make_site(two_articles())
+    site.build()
+    site.write({"content/articles/a.md": article("Alpha 2", "2026-11-20T10:00:00"),
+                "content/articles/b.md": article("Beta 2", "2026-11-21T10:00:00")})
+    real_replace, calls = os.replace, []
+
+    def failing_replace(src, dst):
+        calls.append(dst) if "newsgen-staging" in str(src) else None
+        if len(calls) == 4:  # the journal, two pages, then the disk says no
+            raise PermissionError(13, "Permission denied", str(dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(writer.os, "replace", failing_replace)
+    message = error_text(site)
+    assert "the output folder was only partly updated" in message
+    assert "run newsgen again" in message
+    monkeypatch.setattr(writer.os, "replace", real_replace)
+    assert writer.finish_interrupted_commit(site.out)
+    assert "Alpha 2" in site.read("2026/11/20/a/index.html")
+    assert "Beta 2" in site.read("2026/11/21/b/index.html") and "Beta 2" in site.read("feed.xml")
+    assert leftovers(site.root.parent, skip_cache=True) == []
