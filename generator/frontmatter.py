@@ -27,7 +27,8 @@ def split(text: str, path: str) -> Split:
         raise ContentError(Problem(path, 1, "the file is empty", _EXAMPLE))
     # Lines as editors count them: str.splitlines would also break at U+2028, U+0085
     # and form feeds inside a value, and could take a `---` after one for the fence.
-    lines = text.split("\n")
+    # Windows and old Mac line ends count as one line end each.
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
     if lines[0].rstrip() != _FENCE:
         raise ContentError(Problem(path, 1, "no front matter found (the first line is not `---`)",

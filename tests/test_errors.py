@@ -249,3 +249,13 @@ def test_terminal_escape_sequences_in_names_are_printed_harmlessly(make_site, ca
     assert code == 1
     assert "content/articles/\\x1b[2Jwipe.md:1: error: no front matter" in err
     assert "\x1b" not in err
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_windows_and_old_mac_line_ends_are_read_and_lines_counted(make_site, newline):
+    good = "---\ntitle: Fine\ndate: 2026-11-20\n---\n\nBody.\n".replace("\n", newline)
+    bad = "---\ntitle: Fine\ndate: 2026-11-20\ntags: [a\n---\n\nBody.\n".replace("\n", newline)
+    site = make_site({"content/articles/good.md": good, "content/articles/bad.md": bad})
+    assert only_problem(site).startswith("content/articles/bad.md:4: error: bad front matter")
+    (site.root / "content/articles/bad.md").unlink()
+    assert site.build().site.articles[0].title == "Fine"
