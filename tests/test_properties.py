@@ -49,20 +49,21 @@ def test_any_output_path_lands_inside_the_output_folder_or_is_refused(rel):
     assert "\\" not in rel and "\x00" not in rel
 
 
-def document(stem: str, slug: str | None):
+def document(stem: str, slug: str | None, unicode_slugs: bool):
     front = {"title": "A story", "date": "2026-11-20"}
     if slug is not None:
         front["slug"] = slug
     text = "---\n" + yaml.safe_dump(front, allow_unicode=True) + "---\nBody.\n"
-    return parse_document(f"content/articles/{stem}.md", text, UTC, MD)
+    return parse_document(f"content/articles/{stem}.md", text, UTC, MD, unicode_slugs)
 
 
 @settings(max_examples=300)
 @given(stem=path_text.filter(lambda s: "/" not in s and "\x00" not in s),
-       slug=st.none() | path_text)
-def test_any_slug_or_file_name_gives_a_route_inside_the_output_folder_or_an_error(stem, slug):
+       slug=st.none() | path_text, unicode_slugs=st.booleans())
+def test_any_slug_or_file_name_gives_a_route_inside_the_output_folder_or_an_error(
+        stem, slug, unicode_slugs):
     try:
-        doc, _ = document(stem, slug)
+        doc, _ = document(stem, slug, unicode_slugs)
     except ContentError as exc:
         assert all(p.path.startswith("content/articles/") and p.hint for p in exc.problems)
         return
