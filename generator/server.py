@@ -1,7 +1,8 @@
 """`newsgen serve`: build the site, serve it, rebuild on every save, reload open tabs.
 
-The preview builds into a folder it owns (a temporary one unless --output names one),
-serves that folder over HTTP on the loopback interface, and watches the site's sources.
+The preview builds into a folder of its own (.newsgen-cache/preview/, or a temporary one
+when that is in use), serves that folder over HTTP on the loopback interface, and watches
+the site's sources.
 Each burst of saves becomes one build (see watcher.py); when it succeeds, open tabs are
 told over Server-Sent Events which files changed, and the ones showing a changed page
 reload. A failed build leaves the folder as it was and shows the problems as an overlay.
@@ -165,10 +166,13 @@ class Broadcaster:
     def __init__(self):
         self._queues: set[queue.Queue] = set()
         self._lock = threading.Lock()
+        self._closed = False
 
     def subscribe(self) -> queue.Queue:
         q: queue.Queue = queue.Queue()
         with self._lock:
+            if self._closed:
+                q.put(None)  # a tab connecting while the server stops gets no stream
             self._queues.add(q)
         return q
 
@@ -185,13 +189,9 @@ class Broadcaster:
     def close(self) -> None:
         """Ends every stream (None is the handler's signal to return)."""
         with self._lock:
+            self._closed = True
             for q in self._queues:
                 q.put(None)
-
-    @property
-    def listeners(self) -> int:
-        with self._lock:
-            return len(self._queues)
 
 
 def sse_message(event: str, data: dict) -> bytes:
