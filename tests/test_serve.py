@@ -263,6 +263,18 @@ def test_drafts_and_future_articles_show_unless_no_drafts(serve, drafts):
     assert f"http://127.0.0.1:{s.preview.port}/" in s.get("/")[1]  # links point at the preview
 
 
+def test_a_theme_outside_the_site_is_watched(serve, tmp_path):
+    theme = tmp_path / "house-theme"
+    shutil.copytree(REPO / "themes" / "news", theme, ignore=shutil.ignore_patterns("__pycache__"))
+    s = serve({"site.yaml": f"title: Themed\ntheme: {theme}\n"})
+    builds = s.preview.completed
+    page = theme / "templates" / "404.html"
+    page.write_text(page.read_text().replace("{% block content %}",
+                                             "{% block content %}<p>House 404</p>", 1))
+    s.wait_builds(builds + 1)
+    assert "House 404" in s.get("/nowhere/")[1]
+
+
 def test_a_burst_of_100_writes_makes_at_most_two_builds(serve):
     # The burst comes from another process, as from an editor or git; the longer quiet
     # period absorbs a CI machine pausing that process, which is not what is tested here.
