@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import html
 import json
+import multiprocessing
+import os
 import queue
 import re
 import shutil
@@ -509,10 +511,11 @@ class Preview:
         while not self._stopped.wait(0.5):
             pass
 
-    def stop(self) -> None:
-        """Stop watching, finish a running build, close every stream, remove our folder."""
+    def stop(self, build_timeout: float = 60) -> bool:
+        """Stop watching, let a running build finish (up to build_timeout), close every
+        stream, remove a temporary folder; False if a build was left running."""
         self.watcher.stop()
-        self.rebuilder.stop()
+        finished = self.rebuilder.stop(build_timeout)
         self.events.close()
         if self.httpd is not None:
             self.httpd.shutdown()
@@ -524,6 +527,7 @@ class Preview:
             self._lock_file.close()  # releases the lock
             self._lock_file = None
         self._stopped.set()
+        return finished
 
     def _forget_manifest(self) -> None:
         # The build keeps one manifest per output folder; a removed temporary folder's
@@ -707,7 +711,7 @@ def run_serve(args) -> int:
                            output=args.output, drafts=not args.no_drafts,
                            navigate=args.navigate, use_cache=not args.no_cache)
     preview = Preview(options)
-    signal.signal(signal.SIGTERM, _interrupt)
+    _stop_on_signals()
     try:
         url = preview.start()
         if options.host not in LOOPBACK_NAMES:
@@ -722,9 +726,27 @@ def run_serve(args) -> int:
               file=sys.stderr)
         return 1
     finally:
-        preview.stop()
+        finished = preview.stop(build_timeout=3)
+    if not finished:
+        # A build's worker processes got the Ctrl-C too, so it can never finish; the
+        # writer's journal lets the next start complete or discard it.
+        print("stopped during a build; the next start completes it", file=sys.stderr)
+        for worker in multiprocessing.active_children():
+            worker.terminate()  # they would only fail writing to a server that is gone
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     return 0
 
 
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM stop the server; forked build workers just end, quietly."""
+    server_pid = os.getpid()
+
+    def interrupt(signum, frame) -> None:
+        if os.getpid() != server_pid:
+            os._exit(128 + signum)  # a build worker: the pool or the server is stopping
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)

@@ -171,12 +171,14 @@ class Rebuilder:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 60) -> bool:
+        """Stop after the running build, waiting at most `timeout`; False if it still runs."""
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
         if self._thread.is_alive():
-            self._thread.join(timeout=60)  # lets a running build finish its commit
+            self._thread.join(timeout=timeout)
+        return not self._thread.is_alive()
 
     def add(self, paths: set[str], settled: bool = False) -> None:
         with self._cond:
