@@ -207,8 +207,9 @@ def test_a_deleted_article_gives_404_and_leaves_every_listing(serve):
     status, body = s.get("/" + FIRST_URL)
     assert status == 404
     assert "__newsgen" in body  # the site's own 404 page, with the reload script
-    home = s.get("/")[1]
-    assert "Second Story" in home and FIRST_URL not in home
+    for listing in ("/", "/category/world/", "/archive/2026/11/", "/feed.xml"):
+        body = s.get(listing)[1]
+        assert "Second Story" in body and FIRST_URL not in body, listing
 
 
 def test_saves_made_while_the_build_is_broken_are_not_lost(serve):
