@@ -330,8 +330,11 @@ def test_editor_droppings_and_build_output_are_never_reported(make_site, tmp_pat
 def test_files_on_disk_never_hold_the_reload_script(serve):
     s = serve()
     builds = s.preview.completed
-    s.save("content/articles/first.md", article("First Story", body="Again."))
+    s.save("content/articles/first.md", article("First Story", category="World", body="Again."))
     s.wait_builds(builds + 1)
+    written = s.preview.last_report.write.written
+    assert FIRST_URL + "index.html" in written  # incremental: the edited article is rewritten,
+    assert "2026/11/21/second/index.html" not in written  # an article it does not touch is not
     assert "__newsgen" in s.get("/" + FIRST_URL)[1]
     pages = [p for p in s.preview.out_dir.rglob("*") if p.is_file()]
     assert any(p.suffix == ".html" for p in pages)
