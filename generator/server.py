@@ -631,9 +631,13 @@ class Preview:
         write = report.write
         print(f"built in {seconds:.2f}s: {len(write.written)} written, {len(write.removed)} "
               f"removed{_because(changed)}", file=self.out, flush=True)
-        if changed and any(p == "site.yaml" or p.startswith(("themes", "templates"))
-                           or not p.startswith("content") for p in changed):
-            self.watcher.sync(self._theme_dirs())  # the theme may now be another folder
+        self._announce(report, files, recovered, changed)
+        # After the tabs are told: a new folder (content/, templates/) or another theme
+        # may need watching now.
+        self.watcher.sync(self._theme_dirs())
+
+    def _announce(self, report: BuildReport, files: list[str], recovered: bool,
+                  changed: set[str] | None) -> None:
         if not files and not recovered:
             return
         if files and not recovered and all(f.endswith(".css") for f in files):
