@@ -21,6 +21,7 @@ import pickle
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -524,10 +525,13 @@ def _run_item(index: int):
 
 
 def _forked_map(fn: Callable, items: list, jobs: int) -> Iterator:
+    # An executor rather than multiprocessing.Pool: a worker killed by the system (out
+    # of memory) then fails the build with BrokenProcessPool instead of hanging it.
     context = multiprocessing.get_context("fork")
     chunk = max(1, min(64, len(items) // (jobs * 8)))
-    with context.Pool(jobs, initializer=_adopt, initargs=(fn, items)) as pool:
-        yield from pool.imap(_run_item, range(len(items)), chunksize=chunk)
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_adopt,
+                             initargs=(fn, items)) as pool:
+        yield from pool.map(_run_item, range(len(items)), chunksize=chunk)
 
 
 def publishable_site(docs: list, config: SiteConfig, options: Options, statics,

@@ -11,8 +11,11 @@ and the output trees must be byte-identical:
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import tempfile
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from pathlib import Path
 
@@ -22,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator import build as build_module
-from generator.build import Builder, BuildRequest, build
+from generator.build import Builder, BuildRequest, ForkedMap, build
 from generator.errors import BuildError
 
 SITE_YAML = ("title: {title}\nbase_url: {base_url}\ntimezone: Europe/Madrid\n"
@@ -283,3 +286,14 @@ def test_stamps_never_vouch_for_a_file_changed_since(make_site):
     site.write({article_path("a"): article("B story", DATES[2])})
     site.build()
     assert "B story" in site.read("2026/11/20/a/index.html")
+
+
+def test_a_killed_worker_fails_the_build_instead_of_hanging():
+    def die_on_five(n: int) -> int:
+        if n == 5:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer would
+        return n
+
+    with pytest.raises(BrokenProcessPool):
+        list(ForkedMap(2)(die_on_five, list(range(200))))
+    assert list(ForkedMap(2)(abs, list(range(-100, 0)))) == list(range(100, 0, -1))
