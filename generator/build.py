@@ -22,6 +22,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -529,9 +530,15 @@ def _forked_map(fn: Callable, items: list, jobs: int) -> Iterator:
     # of memory) then fails the build with BrokenProcessPool instead of hanging it.
     context = multiprocessing.get_context("fork")
     chunk = max(1, min(64, len(items) // (jobs * 8)))
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_adopt,
-                             initargs=(fn, items)) as pool:
-        yield from pool.map(_run_item, range(len(items)), chunksize=chunk)
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_adopt,
+                                 initargs=(fn, items)) as pool:
+            yield from pool.map(_run_item, range(len(items)), chunksize=chunk)
+    except BrokenProcessPool:
+        raise BuildError([Problem("newsgen", None, "a worker process died during the build "
+                                  "(killed, perhaps for lack of memory)",
+                                  "free some memory, or build with fewer workers: --jobs 1")]
+                         ) from None
 
 
 def publishable_site(docs: list, config: SiteConfig, options: Options, statics,
