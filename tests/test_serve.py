@@ -557,3 +557,16 @@ def _line_with(proc: subprocess.Popen, text: str) -> str:
         if not line and proc.poll() is not None:
             break
     pytest.fail(f"the server never printed {text!r}: {proc.stderr.read() if proc.poll() is not None else ''}")
+
+
+def test_a_port_in_use_is_a_clear_error(make_site):
+    site = make_site(ARTICLES)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "generator", "serve", "--site",
+                                 str(site.root), "--port", str(port)],
+                                capture_output=True, text=True, timeout=TIMEOUT * 3, cwd=REPO)
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
