@@ -364,18 +364,21 @@ def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def kept_sections(path: Path, titles: tuple[str, ...] = ("## Analysis", "## Preview server")) -> str:
+def kept_sections(path: Path, prefixes: tuple[str, ...] = ("## Analysis", "## Preview server")) -> str:
     """Sections of RESULTS.md written by hand or by other benchmarks, kept when it is
-    rewritten: "## Analysis..." (what the profiles mean) and "## Preview server"."""
+    rewritten: any section whose heading starts with "## Analysis" (what the profiles
+    mean) or "## Preview server" (bench/serve_latency.py's owner writes it)."""
     if not path.exists():
         return ""
-    text, kept = path.read_text(encoding="utf-8"), []
-    for title in titles:
-        start = text.find(title + "\n")
-        if start >= 0:
-            end = text.find("\n## ", start + len(title))
-            kept.append(text[start:end if end >= 0 else len(text)].rstrip() + "\n")
-    return "\n".join(kept)
+    kept, current = [], None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            current = [] if line.startswith(prefixes) else None
+            if current is not None:
+                kept.append(current)
+        if current is not None:
+            current.append(line)
+    return "\n\n".join("\n".join(section).rstrip() for section in kept) + "\n" if kept else ""
 
 
 def write_results(results: Results, sizes: list[int], meta: dict, profiles: dict) -> Path:
