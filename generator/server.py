@@ -68,7 +68,7 @@ CONTENT_TYPES = {
 RELOAD_JS = """(function () {
   "use strict";
   var me = document.currentScript, file = me.dataset.file, version = me.dataset.version;
-  var es = new EventSource(me.dataset.events);
+  var es = null;
   function read(e) { return JSON.parse(e.data); }
   function overlay(problems) {
     var box = document.getElementById("newsgen-overlay");
@@ -104,20 +104,34 @@ RELOAD_JS = """(function () {
       old.after(fresh);
     });
   }
-  es.addEventListener("hello", function (e) {
-    var d = read(e);
-    window.__newsgenOpen = true;
-    if (d.problems.length) { overlay(d.problems); }
-    else if (d.version !== version) { location.reload(); }
+  function connect() {
+    es = new EventSource(me.dataset.events);
+    es.addEventListener("hello", function (e) {
+      var d = read(e);
+      window.__newsgenOpen = true;
+      if (d.problems.length) { overlay(d.problems); }
+      else if (d.version !== version) { location.reload(); }
+    });
+    es.addEventListener("problems", function (e) { overlay(read(e).problems); });
+    es.addEventListener("css", function (e) {
+      var d = read(e);
+      version = d.version;
+      swapStyles(d.version);
+    });
+    es.addEventListener("reload", function (e) {
+      var d = read(e);
+      if (d.navigate && d.navigate !== location.pathname) { location.assign(d.navigate); return; }
+      if (!d.files || !file || d.files.indexOf(file) >= 0) { location.reload(); return; }
+      version = d.version;
+    });
+  }
+  // A browser opens at most six connections to one server, and each stream holds one:
+  // tabs in the background let theirs go, and catch up through hello when shown again.
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden && es) { es.close(); es = null; window.__newsgenOpen = false; }
+    else if (!document.hidden && !es) { connect(); }
   });
-  es.addEventListener("problems", function (e) { overlay(read(e).problems); });
-  es.addEventListener("css", function (e) { var d = read(e); version = d.version; swapStyles(d.version); });
-  es.addEventListener("reload", function (e) {
-    var d = read(e);
-    if (d.navigate && d.navigate !== location.pathname) { location.assign(d.navigate); return; }
-    if (!d.files || !file || d.files.indexOf(file) >= 0) { location.reload(); return; }
-    version = d.version;
-  });
+  if (!document.hidden) { connect(); }
 })();"""
 
 FALLBACK_404 = (b"<!doctype html><html><head><meta charset=\"utf-8\"><title>Not found</title>"

@@ -164,6 +164,25 @@ def test_a_site_broken_from_the_start_is_served_once_fixed(serve, page):
     expect(page.locator("#newsgen-overlay")).to_have_count(0)
 
 
+SET_HIDDEN = """hidden => {
+    Object.defineProperty(document, "hidden", {configurable: true, get: () => hidden});
+    document.dispatchEvent(new Event("visibilitychange"));
+}"""
+
+
+def test_a_background_tab_lets_its_stream_go_and_catches_up_when_shown(serve, page):
+    s = serve()
+    open_page(page, s.url + FIRST_URL)
+    page.evaluate(SET_HIDDEN, True)  # the browser allows six connections per server
+    builds = s.preview.completed
+    s.save("content/articles/first.md", article("First Story", category="World", body="Unseen."))
+    s.wait_builds(builds + 1)
+    time.sleep(0.3)
+    assert page.evaluate("window.__sameDocument") is True  # no stream, no reload
+    page.evaluate(SET_HIDDEN, False)
+    expect(page.locator("body")).to_contain_text("Unseen.", timeout=TIMEOUT * 1000)
+
+
 def test_a_stylesheet_change_swaps_the_css_without_a_reload(serve, page):
     s = serve({"content/static/css/style.css": "body { background: rgb(1, 2, 3); }\n"})
     open_page(page, s.url)
