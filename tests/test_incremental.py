@@ -297,3 +297,19 @@ def test_a_killed_worker_fails_the_build_instead_of_hanging():
         list(ForkedMap(2)(die_on_five, list(range(200))))
     assert "--jobs 1" in exc.value.problems[0].hint
     assert list(ForkedMap(2)(abs, list(range(-100, 0)))) == list(range(100, 0, -1))
+
+
+def test_builder_after_body_edits_equals_a_clean_build(tmp_path):
+    site = tmp_path / "site"
+    for rel, content in initial_files().items():
+        _write(site, rel, content)
+    shutil.copytree(REPO / "themes" / "news", site / "themes" / "news")
+    builder = Builder(BuildRequest(site_dir=site, now=NOW, jobs=1))
+    builder.build()
+    for n, name in enumerate(NAMES[:3]):
+        rel = article_path(name)
+        text = (site / rel).read_text(encoding="utf-8")
+        _write(site, rel, text.rstrip("\n") + f"\n\nA later paragraph, take {n}.\n")
+        report = builder.build({rel})
+        assert report.parsed == 1
+        assert tree(site / "output") == clean_build(site, tmp_path)
