@@ -44,6 +44,7 @@ from generator.watcher import Rebuilder, Watcher
 from generator.writer import JOURNAL, staging_dir
 
 EVENTS_PATH = "/__newsgen/events"
+WORKER_PATH = "/__newsgen/worker.js"
 PREVIEW_DIR = "preview"  # under the site's cache folder: the preview's own build
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
@@ -69,7 +70,10 @@ RELOAD_JS = """(function () {
   "use strict";
   var me = document.currentScript, file = me.dataset.file, version = me.dataset.version;
   var es = null;
-  function read(e) { return JSON.parse(e.data); }
+  function newer(a, b) {  // versions are "server start.build count"
+    var x = a.split("."), y = b.split(".");
+    return x[0] !== y[0] || Number(x[1]) > Number(y[1]);
+  }
   function overlay(problems) {
     var box = document.getElementById("newsgen-overlay");
     if (box) { box.remove(); }
@@ -104,35 +108,67 @@ RELOAD_JS = """(function () {
       old.after(fresh);
     });
   }
-  function connect() {
-    es = new EventSource(me.dataset.events);
-    es.addEventListener("hello", function (e) {
-      var d = read(e);
+  var on = {
+    hello: function (d) {
       window.__newsgenOpen = true;
       if (d.problems.length) { overlay(d.problems); }
-      else if (d.version !== version) { location.reload(); }
-    });
-    es.addEventListener("problems", function (e) { overlay(read(e).problems); });
-    es.addEventListener("css", function (e) {
-      var d = read(e);
-      version = d.version;
-      swapStyles(d.version);
-    });
-    es.addEventListener("reload", function (e) {
-      var d = read(e);
+      else if (newer(d.version, version)) { location.reload(); }
+    },
+    problems: function (d) { overlay(d.problems); },
+    css: function (d) { version = d.version; swapStyles(d.version); },
+    reload: function (d) {
       if (d.navigate && d.navigate !== location.pathname) { location.assign(d.navigate); return; }
       if (!d.files || !file || d.files.indexOf(file) >= 0) { location.reload(); return; }
       version = d.version;
+    }
+  };
+  function connect() {
+    es = new EventSource(me.dataset.events);
+    Object.keys(on).forEach(function (type) {
+      es.addEventListener(type, function (e) { on[type](JSON.parse(e.data)); });
     });
   }
-  // A browser opens at most six connections to one server, and each stream holds one:
-  // tabs in the background let theirs go, and catch up through hello when shown again.
-  document.addEventListener("visibilitychange", function () {
-    if (document.hidden && es) { es.close(); es = null; window.__newsgenOpen = false; }
-    else if (!document.hidden && !es) { connect(); }
-  });
-  if (!document.hidden) { connect(); }
+  if (window.SharedWorker) {
+    // A browser opens at most six connections to one server and each stream holds one,
+    // so every tab of the browser shares one stream through a worker.
+    var worker = new SharedWorker(me.dataset.worker);
+    worker.port.onmessage = function (m) { on[m.data.type](m.data.data); };
+    addEventListener("pagehide", function () { worker.port.postMessage("bye"); });
+  } else {
+    // Without workers, tabs in the background let their stream go and catch up when shown.
+    document.addEventListener("visibilitychange", function () {
+      if (document.hidden && es) { es.close(); es = null; window.__newsgenOpen = false; }
+      else if (!document.hidden && !es) { connect(); }
+    });
+    if (!document.hidden) { connect(); }
+  }
 })();"""
+
+# The shared worker: one event stream for all tabs, each told what the stream says; a tab
+# that joins later is told the latest state as if it had just connected.
+WORKER_JS = """"use strict";
+var ports = [], es = null, state = null;
+function tell(type, data) { ports.forEach(function (p) { p.postMessage({type: type, data: data}); }); }
+function listen() {
+  es = new EventSource("EVENTS");
+  ["hello", "problems", "css", "reload"].forEach(function (type) {
+    es.addEventListener(type, function (e) {
+      var d = JSON.parse(e.data);
+      state = (type === "hello" || type === "problems") ? d : {version: d.version, problems: []};
+      tell(type, d);
+    });
+  });
+}
+onconnect = function (e) {
+  var port = e.ports[0];
+  ports.push(port);
+  port.onmessage = function (m) {
+    if (m.data === "bye") { ports.splice(ports.indexOf(port), 1); }
+  };
+  if (!es) { listen(); }
+  else if (state) { port.postMessage({type: "hello", data: state}); }
+};
+""".replace("EVENTS", EVENTS_PATH)
 
 FALLBACK_404 = (b"<!doctype html><html><head><meta charset=\"utf-8\"><title>Not found</title>"
                 b"</head><body><h1>Not found</h1></body></html>")
@@ -337,6 +373,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return
         if self.path.split("?", 1)[0] == EVENTS_PATH:
             self._stream_events()
+            return
+        if self.path.split("?", 1)[0] == WORKER_PATH:
+            self._send(200, "text/javascript; charset=utf-8", WORKER_JS.encode(), send_body)
             return
         self.preview.wait_for_commit()  # never a half-committed build
         found = resolve_request(self.preview.out_dir, self.preview.base_path, self.path)
@@ -563,7 +602,8 @@ class Preview:
     def script_tag(self, rel: str) -> bytes:
         """The reload script for a page served from `rel` ("" for error pages)."""
         attrs = " ".join(f'data-{k}="{html.escape(v, quote=True)}"' for k, v in
-                         (("file", rel), ("version", self.version), ("events", EVENTS_PATH)))
+                         (("file", rel), ("version", self.version), ("events", EVENTS_PATH),
+                          ("worker", WORKER_PATH)))
         return f"<script {attrs}>{RELOAD_JS}</script>\n".encode()
 
     def hello(self) -> dict:
