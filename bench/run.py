@@ -240,7 +240,7 @@ import sys, time
 from pathlib import Path
 from generator.build import Builder, BuildRequest
 site = Path({str(site)!r}); rel = {corpus.newest_story_path("newsgen", n)!r}
-builder = Builder(BuildRequest(site_dir=site, output=site / "output-serve"))
+builder = Builder(BuildRequest(site_dir=site))  # the CLI runs' output: nothing to render first
 builder.build()
 for i in range({saves}):
     with open(site / rel, "a", encoding="utf-8") as f:
