@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 from xml.etree import ElementTree
 
+from generator.commandline import add_site_option, print_problems
 from generator.config import load_config
 from generator.errors import BuildError, Problem
 
@@ -266,8 +267,7 @@ def add_check_command(commands) -> None:
                             description="Check the output of `newsgen build`: internal "
                             "links, images, stylesheets and #anchors resolve, feeds parse, the "
                             "sitemap lists exactly the public pages, no page is orphaned.")
-    p.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
-                   help="the site folder (default: .)")
+    add_site_option(p)
     p.add_argument("--output", "-o", type=Path, metavar="DIR", help="the folder to check")
     p.add_argument("--base-url", metavar="URL", help="the URL the output was built for "
                    "(default: read from sitemap.xml, else site.yaml)")
@@ -290,8 +290,7 @@ def check_site(site: Path, output: Path | None, base_url: str | None) -> CheckRe
     try:
         folder, configured = output_folder(site, output)
     except BuildError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        print_problems(exc.problems)
         return None
     if not (folder / "index.html").is_file():
         print(f"newsgen check: {folder} holds no built site; run `newsgen build` first",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from generator import __version__, checker, deploy, importers, scaffold
 from generator.build import BuildReport, BuildRequest, build
+from generator.commandline import add_site_option, print_problems
 from generator.errors import BuildError
 from generator.progress import ProgressBar
 from generator.server import add_serve_command
@@ -37,16 +38,11 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_site_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
-                        help="the site folder, holding site.yaml and content/ (default: .)")
-
-
 def add_build_command(commands) -> None:
     p = commands.add_parser("build", help="build the site into the output folder",
                             description="Build the site into the output folder. Nothing in "
                             "the output changes unless every page renders.")
-    add_site_options(p)
+    add_site_option(p)
     p.add_argument("--output", "-o", type=Path, metavar="DIR",
                    help="the output folder (default: `output` in the site folder, or "
                    "site.yaml's `output`)")
@@ -108,11 +104,6 @@ def run_build(args) -> int:
               f"{files} file(s) (--keep-going)", file=sys.stderr)
         return 1
     return 0
-
-
-def print_problems(problems) -> None:
-    for problem in problems:
-        print(problem, file=sys.stderr)
 
 
 def summary(report: BuildReport) -> str:

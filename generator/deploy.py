@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.checker import check_site, output_folder
+from generator.commandline import add_site_option
 
 KEEP = frozenset({".git", "CNAME", ".nojekyll"})  # host files a mirror never deletes
 _REMOTE = re.compile(r"^(?:[\w.-]+@)?[\w.-]{2,}:(?!//)")  # user@host:path, not C: or a URL
@@ -188,8 +189,7 @@ def add_deploy_command(commands) -> None:
         "folder, an rsync target (user@host:path) or, with --branch, a git remote. Only "
         "changed files are sent; files the build removed are removed.")
     p.add_argument("target", metavar="TARGET", help="folder, user@host:path, or git remote")
-    p.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
-                   help="the site folder (default: .)")
+    add_site_option(p)
     p.add_argument("--output", "-o", type=Path, metavar="DIR", help="the built folder")
     p.add_argument("--branch", metavar="NAME",
                    help="deploy to this branch of the git remote TARGET, e.g. gh-pages")

@@ -12,6 +12,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from generator.commandline import add_site_option, print_problems
 from generator.config import CONFIG_FILE, load_config
 from generator.errors import BuildError
 from generator.slugs import slugify
@@ -181,8 +182,7 @@ def run_init(args) -> int:
         return 1
     except BuildError as exc:
         (args.path / CONFIG_FILE).unlink(missing_ok=True)
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        print_problems(exc.problems)
         return 1
     for path in written:
         print(f"created {path}")
@@ -198,8 +198,7 @@ def add_new_command(commands) -> None:
     p.add_argument("--category", required=True, help="the section, e.g. International")
     p.add_argument("--author", default="", help="byline (default: site.yaml's author)")
     p.add_argument("--draft", action="store_true", help="mark it draft: true")
-    p.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
-                   help="the site folder (default: .)")
+    add_site_option(p)
     p.set_defaults(run=run_new)
 
 
@@ -210,8 +209,7 @@ def run_new(args) -> int:
         print(f"newsgen new: {exc}", file=sys.stderr)
         return 1
     except BuildError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        print_problems(exc.problems)
         return 1
     print(f"created {path}")
     return 0

@@ -37,6 +37,7 @@ from urllib.parse import unquote
 from generator import build as build_module
 from generator.build import BuildReport, BuildRequest
 from generator.cache import CACHE_DIR
+from generator.commandline import add_site_option
 from generator.config import load_config
 from generator.errors import BuildError, Problem
 from generator.theme import load_theme
@@ -747,8 +748,7 @@ def add_serve_command(commands) -> None:
         "serve", help="preview the site, rebuilding and reloading on every save",
         description="Build the site into a preview folder, serve it, and rebuild on every "
         "save; open tabs reload by themselves. Drafts and future articles are shown.")
-    p.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
-                   help="the site folder, holding site.yaml and content/ (default: .)")
+    add_site_option(p)
     p.add_argument("--host", default="127.0.0.1",
                    help="interface to listen on (default: 127.0.0.1; 0.0.0.0 makes the "
                    "preview reachable from other machines)")

@@ -12,6 +12,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from generator.commandline import add_site_option, print_problems
 from generator.config import SiteConfig, load_config
 from generator.errors import BuildError
 from generator.importers.model import Imported, ImportReport
@@ -127,8 +128,7 @@ def add_import_command(commands) -> None:
         "page, an RSS/Atom feed (file or URL) or a WordPress export (WXR). Items imported "
         "before are skipped; what could not be mapped is listed.")
     p.add_argument("source", metavar="SOURCE", help="a file path or a feed URL")
-    p.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
-                   help="the site folder (default: .)")
+    add_site_option(p)
     p.add_argument("--format", choices=FORMATS, default="auto",
                    help="what SOURCE is (default: tell from its content)")
     p.add_argument("--as-of", metavar="DATE", type=datetime.fromisoformat,
@@ -150,8 +150,7 @@ def run_import(args) -> int:
         print(f"newsgen import: {exc}", file=sys.stderr)
         return 1
     except BuildError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        print_problems(exc.problems)
         return 1
     for path in report.written:
         print(f"created {path}")
