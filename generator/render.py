@@ -109,6 +109,10 @@ def _category_shown(site: Site, article) -> tuple:
     return (term.name, term.route) if term else ()
 
 
+# Where the `card` macro lives; templates call it through the `card` global (memoized).
+CARD_TEMPLATE = "partials/macros.html"
+
+
 class Renderer:
     """Renders outputs of one Site through one theme; holds compiled templates."""
 
@@ -118,6 +122,8 @@ class Renderer:
         self.env = make_environment(theme)
         self.env.globals.update(self._globals())
         self._pages_by_source = {p.source: p for p in site.pages}
+        self._cards: dict = {}  # (article route, macro arguments) -> HTML, see _card
+        self._card_macro = None
 
     def render(self, output: Output) -> bytes:
         """The bytes of one output; raises BuildError naming the template and line."""
@@ -160,7 +166,27 @@ class Renderer:
             "format_month": self._format_month,
             "index_url": lambda kind: to_url(config, index_route(config, kind)),
             "generator": "newsgen",
+            "card": self._card,
         }
+
+    def _card(self, article, *args, **kwargs):
+        """The theme's `card` macro, rendered once per article and arguments.
+
+        One article's card shows on its home, section, tag, author and archive pages and
+        under related stories, so most calls repeat an earlier one. A card shows only the
+        article's list fields and site-wide globals, so one Renderer (one Site, one theme)
+        always gives the same HTML for the same key.
+        """
+        route = getattr(article, "route", None)
+        key = (route, args, tuple(sorted(kwargs.items())))
+        html = self._cards.get(key) if route is not None else None
+        if html is None:
+            if self._card_macro is None:
+                self._card_macro = self.env.get_template(CARD_TEMPLATE).module.card
+            html = self._card_macro(article, *args, **kwargs)
+            if route is not None:
+                self._cards[key] = html
+        return html
 
     def _term_url(self, kind: str, name: str) -> str:
         term = self.site.terms[kind].get(self.site.slug(name))
