@@ -37,7 +37,7 @@ from generator.config import SiteConfig, load_config
 from generator.documents import Article, parse_document
 from generator.errors import BuildError, ContentError, Problem
 from generator.markup import MarkdownRenderer
-from generator.render import Renderer, plan_outputs, plan_statics
+from generator.render import Plan, Renderer, plan_statics, replan
 from generator.site import Options, Site, build_site, list_digest
 from generator.sources import (
     CONTENT_DIRS,
@@ -126,7 +126,9 @@ class Builder:
     content file is stat-ed and those whose size or mtime moved are read again.
 
     Content files not named in `changed` are trusted to be as the last build saw them,
-    so a caller unsure of what changed (a watcher overflow, a branch switch) passes None.
+    and so is the output folder (the files this Builder wrote are not looked for again),
+    so a caller unsure of what changed (a watcher overflow, a branch switch, a cleaned
+    output folder) passes None.
 
     A build reuses the documents of files whose digest is unchanged (and the whole site
     model when only article bodies changed), renders only the outputs whose fingerprint
@@ -152,6 +154,9 @@ class Builder:
         self._model_path = self._cache_dir / f"model-{_name_of(choice)}.pickle" \
             if self._cache_dir else None
         self._bytecode: jinja2.BytecodeCache | None = None  # compiled templates
+        self._plan: Plan | None = None  # the last build's outputs, for render.replan
+        # The output folder's manifest, kept between builds (see writer.Manifest).
+        self._manifest: Manifest | None = None
 
     def build(self, changed: Iterable[str] | None = None) -> BuildReport:
         started = time.perf_counter()
@@ -161,7 +166,10 @@ class Builder:
         check_output_dir(out_dir, site_dir)
         theme = load_theme(site_dir, config.theme)
         check_output_dir(out_dir, site_dir, theme.dirs)  # a theme may live outside the site
-        finish_interrupted_commit(out_dir)  # a killed build's commit, before anything can fail
+        if finish_interrupted_commit(out_dir):  # a killed build's commit, before anything can fail
+            self._manifest = None  # that commit rewrote the manifest on disk
+        if changed is None and self._manifest is not None:
+            self._manifest.trusted = False  # "anything may have changed": the output too
         cache_dir = site_dir / CACHE_DIR if request.use_cache else None
         tree = self._scan(cache_dir, changed)
         problems: list[Problem] = []
@@ -176,7 +184,9 @@ class Builder:
         gc.freeze()
         if problems and not request.keep_going:
             raise BuildError(problems)
-        outputs = plan_statics(site, theme) + plan_outputs(site, theme)
+        # The previous plan is reused where the model is (see render.replan).
+        self._plan = replan(self._plan, site, theme)
+        outputs = plan_statics(site, theme) + list(self._plan.outputs)
         _check_unique_paths(outputs)
         written = self._write(site, theme, outputs, out_dir, cache_dir)
         if self._stamps is not None:
@@ -192,9 +202,16 @@ class Builder:
             self._bytecode = template_cache(cache_dir)
         renderer.env.bytecode_cache = self._bytecode
         # Always kept, even with --no-cache: without it stale pages could never be removed.
-        manifest = Manifest(self.site_dir / CACHE_DIR / f"manifest-{_name_of(out_dir)}.json")
+        path = self.site_dir / CACHE_DIR / f"manifest-{_name_of(out_dir)}.json"
+        if self._manifest is None or self._manifest.path != path:
+            self._manifest = Manifest(path)
         fan_out = ForkedMap(self._jobs(), self.request.progress, "render")
-        return write_outputs(outputs, renderer.render, out_dir, manifest, fan_out=fan_out)
+        try:
+            return write_outputs(outputs, renderer.render, out_dir, self._manifest,
+                                 fan_out=fan_out)
+        except BaseException:
+            self._manifest = None  # a commit may have stopped half way: read it back next time
+            raise
 
     def _site(self, tree: SourceTree, config: SiteConfig, options: Options,
               problems: list[Problem]) -> tuple[Site, list[Problem], int]:

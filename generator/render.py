@@ -16,7 +16,7 @@ import jinja2
 
 from generator import feeds, sitemaps
 from generator.errors import BuildError, Problem
-from generator.site import Site, Term
+from generator.site import Site, Term, list_digest
 from generator.theme import Theme, make_environment
 from generator.urls import index_route, output_path, page_route, to_abs_url, to_url
 
@@ -56,13 +56,18 @@ def _hash(*parts) -> str:
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
-def plan_outputs(site: Site, theme: Theme) -> list[Output]:
-    """Every file of the site, in a stable order, with its fingerprint."""
-    config, per_page = site.config, site.config.per_page
+def plan_base(site: Site, theme: Theme) -> str:
+    """The part of every fingerprint that every page shows: theme, settings, navigation."""
     nav = [(p.title, p.route, p.menu) for p in site.menu]
     nav += [(t.name, t.route) for t in site.terms["category"].values()]
     # The footer's copyright year comes from the newest story, so every page depends on it.
-    base = _hash(theme.digest(), config.digest(), nav, copyright_year(site))
+    return _hash(theme.digest(), site.config.digest(), nav, copyright_year(site))
+
+
+def plan_outputs(site: Site, theme: Theme, base: str | None = None) -> list[Output]:
+    """Every file of the site, in a stable order, with its fingerprint."""
+    config, per_page = site.config, site.config.per_page
+    base = base or plan_base(site, theme)
     ld = site.list_digests
     plan: list[Output] = []
 
@@ -73,13 +78,12 @@ def plan_outputs(site: Site, theme: Theme) -> list[Output]:
     for n in range(1, pages + 1):
         shown = _home_shown(site, n) if n == 1 else ld[(n - 1) * per_page:n * per_page]
         add(page_route("", n), "home", (n,), pages, shown)
-    for i, a in enumerate(site.articles):
-        add(a.route, "article", (i,), a.digest, [ld[j] for j in site.related[i]],
-            _category_shown(site, a))
+    plan += (_article_output(site, base, i) for i in range(len(site.articles)))
     for p in site.pages:
         add(p.route, "page", (p.source,), p.digest)
     for kind, terms in site.terms.items():
-        add(index_route(config, kind), "index", (kind,), [(t.name, t.route, len(t.articles)) for t in terms.values()])
+        add(index_route(config, kind), "index", (kind,),
+            [(t.name, t.route, len(t.articles)) for t in terms.values()])
         for slug, term in terms.items():
             total = max(1, math.ceil(len(term.articles) / per_page))
             for n in range(1, total + 1):
@@ -91,6 +95,65 @@ def plan_outputs(site: Site, theme: Theme) -> list[Output]:
     plan += feeds.plan(site, base)
     plan += sitemaps.plan(site, base)
     return plan
+
+
+def _article_output(site: Site, base: str, i: int) -> Output:
+    a, ld, key = site.articles[i], site.list_digests, (i,)
+    shown = (a.digest, [ld[j] for j in site.related[i]], _category_shown(site, a))
+    return Output(output_path(a.route), "article", key,
+                  _hash(base, "article", key, a.route, *shown))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """plan_outputs' result with what it was planned from, for replan."""
+
+    site: Site  # the model planned
+    base: str  # plan_base of that model and theme
+    outputs: tuple[Output, ...]  # plan_outputs(site, theme)
+
+
+def replan(previous: Plan | None, site: Site, theme: Theme) -> Plan:
+    """plan_outputs(site, theme) as a Plan, re-fingerprinting only what can have changed.
+
+    A long-lived builder that reuses its model after a body-only edit hands over a Site
+    sharing every index with the previous one (terms, related, list digests, pages,
+    config): then only the edited articles' pages, the feeds (they carry bodies) and the
+    news sitemap (its window moves with the build's clock) can change. Re-planning the
+    ~17,000 outputs of a 10,000-article site cost more than the rest of such a rebuild.
+    Anything else is planned in full.
+    """
+    base = plan_base(site, theme)
+    edited = _body_edits(previous, site, base)
+    if edited is None:
+        return Plan(site, base, tuple(plan_outputs(site, theme, base)))
+    fresh = [_article_output(site, base, i) for i in edited]
+    fresh += feeds.plan(site, base)
+    fresh.append(sitemaps.plan_news(site, base))
+    by_path = {o.path: o for o in fresh}
+    outputs = tuple(by_path.pop(o.path, o) for o in previous.outputs)
+    if by_path:  # an output the previous plan did not have: not a body-only edit
+        return Plan(site, base, tuple(plan_outputs(site, theme, base)))
+    return Plan(site, base, outputs)
+
+
+def _body_edits(previous: Plan | None, site: Site, base: str) -> list[int] | None:
+    """Indices of the articles that differ from the previous plan's, when nothing else
+    a listing, index or page shows can differ; None otherwise."""
+    if previous is None or previous.base != base:
+        return None
+    old = previous.site
+    shared = ("config", "pages", "terms", "related", "list_digests", "statics")
+    if len(site.articles) != len(old.articles) or \
+            any(getattr(site, name) is not getattr(old, name) for name in shared):
+        return None
+    edited = [i for i, (a, b) in enumerate(zip(site.articles, old.articles, strict=True))
+              if a is not b]
+    # The indexes are shared, so an article's list fields must be too (its route, date,
+    # title: everything but what only its own page and the feeds show).
+    if any(list_digest(site.articles[i]) != site.list_digests[i] for i in edited):
+        return None
+    return edited
 
 
 def copyright_year(site: Site) -> int | str:

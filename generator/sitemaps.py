@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
@@ -17,12 +18,7 @@ SITEMAP_LIMIT = 50_000  # URLs per sitemap file, by the sitemaps.org protocol
 
 
 def plan(site: Site, base: str) -> list[Output]:
-    from generator.render import Output
-
-    def out(path: str, kind: str, key: tuple, shown) -> Output:
-        digest = hashlib.blake2b(repr((base, kind, key, shown)).encode(), digest_size=16)
-        return Output(path, kind, key, digest.hexdigest())
-
+    out = partial(_output, base)
     entries = sitemap_entries(site)
     chunks = [entries[i:i + SITEMAP_LIMIT] for i in range(0, len(entries), SITEMAP_LIMIT)]
     outputs = [out("robots.txt", "robots", (), ())]
@@ -32,9 +28,21 @@ def plan(site: Site, base: str) -> list[Output]:
         outputs.append(out("sitemap.xml", "sitemap", ("index", len(chunks)), len(chunks)))
         outputs += [out(f"sitemap-{n}.xml", "sitemap", ("part", n), chunk)
                     for n, chunk in enumerate(chunks, start=1)]
-    news = [(a.route, a.title, a.date.isoformat()) for a in recent_articles(site)]
-    outputs.append(out("news-sitemap.xml", "news-sitemap", (), news))
+    outputs.append(plan_news(site, base))
     return outputs
+
+
+def plan_news(site: Site, base: str) -> Output:
+    """The news sitemap's output: its window moves with the build's clock (built_at)."""
+    news = [(a.route, a.title, a.date.isoformat()) for a in recent_articles(site)]
+    return _output(base, "news-sitemap.xml", "news-sitemap", (), news)
+
+
+def _output(base: str, path: str, kind: str, key: tuple, shown) -> Output:
+    from generator.render import Output
+
+    digest = hashlib.blake2b(repr((base, kind, key, shown)).encode(), digest_size=16)
+    return Output(path, kind, key, digest.hexdigest())
 
 
 def sitemap_entries(site: Site) -> list[tuple[str, str]]:
