@@ -26,6 +26,8 @@ from hypothesis import strategies as st
 from generator import build as build_module
 from generator.build import Builder, BuildRequest, ForkedMap, build
 from generator.errors import BuildError
+from generator.render import plan_outputs
+from generator.theme import load_theme
 
 SITE_YAML = ("title: {title}\nbase_url: {base_url}\ntimezone: Europe/Madrid\n"
              "per_page: {per_page}\nfeed_items: {feed_items}\nhome_sections: 2\nrelated: 2\n")
@@ -313,3 +315,40 @@ def test_builder_after_body_edits_equals_a_clean_build(tmp_path):
         report = builder.build({rel})
         assert report.parsed == 1
         assert tree(site / "output") == clean_build(site, tmp_path)
+        # Re-planned from the last plan (render.replan), yet the same as a full plan.
+        assert builder._plan.outputs == tuple(plan_outputs(report.site, load_theme(site, "news")))
+
+
+def test_builder_after_list_field_edits_updates_listings(tmp_path):
+    """Titles and summaries show on listings: the model and plan are not reused as is."""
+    site = tmp_path / "site"
+    for rel, content in initial_files().items():
+        _write(site, rel, content)
+    shutil.copytree(REPO / "themes" / "news", site / "themes" / "news")
+    builder = Builder(BuildRequest(site_dir=site, now=NOW, jobs=1))
+    builder.build()
+    rel = article_path(NAMES[0])
+    edits = [("title", "A Corrected Headline"), ("summary", "A summary written later")]
+    for field, value in edits:
+        _write(site, rel, article(value if field == "title" else TITLES[0], DATES[1], BODIES[0],
+                                  category=CATEGORIES[0], tags=TAGS[1],
+                                  **({"summary": value} if field == "summary" else {})))
+        report = builder.build({rel})
+        assert tree(site / "output") == clean_build(site, tmp_path), field
+        assert value.encode() in (site / "output" / "index.html").read_bytes(), field
+        assert builder._plan.outputs == tuple(plan_outputs(report.site, load_theme(site, "news")))
+
+
+def test_builder_told_anything_changed_restores_removed_outputs(tmp_path):
+    """A Builder trusts the output folder it wrote, until told that anything may have
+    changed (changed=None): then every output is looked for again."""
+    site = tmp_path / "site"
+    for rel, content in initial_files().items():
+        _write(site, rel, content)
+    shutil.copytree(REPO / "themes" / "news", site / "themes" / "news")
+    builder = Builder(BuildRequest(site_dir=site, now=NOW, jobs=1))
+    builder.build()
+    (site / "output" / "index.html").unlink()
+    report = builder.build(None)
+    assert tree(site / "output") == clean_build(site, tmp_path)
+    assert "index.html" in report.write.written
