@@ -119,6 +119,9 @@ def make_environment(theme: Theme) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # The environment lives for one build, whose theme digest was taken before it:
+        # no need to stat each template file on every lookup (several per page).
+        auto_reload=False,
     )
     env.filters["isodate"] = lambda d: d.isoformat() if isinstance(d, datetime) else ""
     return env
