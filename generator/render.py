@@ -113,6 +113,12 @@ class Plan:
     site: Site  # the model planned
     base: str  # plan_base of that model and theme
     outputs: tuple[Output, ...]  # plan_outputs(site, theme)
+    where: dict[str, int]  # output path -> its position in outputs
+
+    @classmethod
+    def full(cls, site: Site, theme: Theme, base: str) -> Plan:
+        outputs = tuple(plan_outputs(site, theme, base))
+        return cls(site, base, outputs, {o.path: n for n, o in enumerate(outputs)})
 
 
 def replan(previous: Plan | None, site: Site, theme: Theme) -> Plan:
@@ -128,15 +134,17 @@ def replan(previous: Plan | None, site: Site, theme: Theme) -> Plan:
     base = plan_base(site, theme)
     edited = _body_edits(previous, site, base)
     if edited is None:
-        return Plan(site, base, tuple(plan_outputs(site, theme, base)))
+        return Plan.full(site, theme, base)
     fresh = [_article_output(site, base, i) for i in edited]
     fresh += feeds.plan(site, base)
     fresh.append(sitemaps.plan_news(site, base))
-    by_path = {o.path: o for o in fresh}
-    outputs = tuple(by_path.pop(o.path, o) for o in previous.outputs)
-    if by_path:  # an output the previous plan did not have: not a body-only edit
-        return Plan(site, base, tuple(plan_outputs(site, theme, base)))
-    return Plan(site, base, outputs)
+    where = previous.where
+    if any(o.path not in where for o in fresh):  # a new output: not a body-only edit
+        return Plan.full(site, theme, base)
+    outputs = list(previous.outputs)
+    for o in fresh:
+        outputs[where[o.path]] = o
+    return Plan(site, base, tuple(outputs), where)
 
 
 def _body_edits(previous: Plan | None, site: Site, base: str) -> list[int] | None:

@@ -174,7 +174,8 @@ def write_outputs(outputs: Iterable, render: Callable[[object], bytes], out_dir:
     run in parallel: each output has its own staged file).
     """
     outputs = list(outputs)
-    check_paths(outputs)
+    # A trusted manifest lists only paths this process has checked (see Manifest).
+    check_paths(outputs, manifest.entries if manifest.trusted else {})
     finish_interrupted_commit(out_dir)
     stage = staging_dir(out_dir)
     shutil.rmtree(stage, ignore_errors=True)  # staged by a build killed before its journal
@@ -182,7 +183,7 @@ def write_outputs(outputs: Iterable, render: Callable[[object], bytes], out_dir:
     try:
         staged = _stage(outputs, render, out_dir, stage / FILES, manifest, report, fan_out)
         entries = {o.path: o.fingerprint for o in outputs}
-        stale = sorted(p for p in set(manifest.entries) - entries.keys() if not path_problem(p))
+        stale = sorted(p for p in manifest.entries.keys() - entries.keys() if not path_problem(p))
         delta = manifest.delta(entries)
         if not staged and not stale and not delta["set"] and not delta["drop"]:
             shutil.rmtree(stage, ignore_errors=True)
@@ -218,11 +219,12 @@ def _commit(plan: dict, out_dir: Path, stage: Path, report: WriteReport,
     shutil.rmtree(stage, ignore_errors=True)
 
 
-def check_paths(outputs: list) -> None:
-    """Every unsafe output path, reported together before anything is rendered."""
+def check_paths(outputs: list, checked: dict | set = frozenset()) -> None:
+    """Every unsafe output path, reported together before anything is rendered; paths
+    in `checked` passed this check before."""
     problems = []
     for output in outputs:
-        reason = path_problem(output.path)
+        reason = "" if output.path in checked else path_problem(output.path)
         if reason:
             problem = _outside(output.path, reason)
             if output.kind == "static":  # name the file the user has to rename
