@@ -200,6 +200,7 @@ class Renderer:
         self._cards: dict = {}  # (article route, macro arguments) -> HTML, see _card
         self._card_macro = None
         self._footer_html: Markup | None = None
+        self._footer_shared: bool | None = None  # see _site_footer
         self._term_urls: dict = {}  # (kind, name) -> link
 
     def render(self, output: Output) -> bytes:
@@ -258,7 +259,9 @@ class Renderer:
         if self._footer_html is not None:
             return self._footer_html
         template = self.env.get_template(FOOTER_TEMPLATE)
-        if not self._reads_only_globals(FOOTER_TEMPLATE):
+        if self._footer_shared is None:
+            self._footer_shared = self._reads_only_globals(FOOTER_TEMPLATE)
+        if not self._footer_shared:
             return Markup(template.render(context.get_all()))
         self._footer_html = Markup(template.render())
         return self._footer_html
