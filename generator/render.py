@@ -202,6 +202,7 @@ class Renderer:
         self._footer_html: Markup | None = None
         self._footer_shared: bool | None = None  # see _site_footer
         self._term_urls: dict = {}  # (kind, name) -> link
+        self._texts: dict = {}  # (language, key) -> the theme's text, see _text
 
     def render(self, output: Output) -> bytes:
         """The bytes of one output; raises BuildError naming the template and line."""
@@ -312,15 +313,15 @@ class Renderer:
     def _translate(self, key: str, lang: str = "", **values) -> str:
         lang = lang or self.site.config.language
         # A table may give a singular form as KEY_one: "1 story", not "1 stories".
-        if values.get("count") == 1 and self.theme.text(lang, key + "_one") != key + "_one":
+        if values.get("count") == 1 and self._text(lang, key + "_one") != key + "_one":
             key += "_one"
-        text = self.theme.text(lang, key)
+        text = self._text(lang, key)
         return text.format(**values) if values else text
 
     def _format_date(self, when, lang: str = "", style: str = "date") -> str:
         """A localised absolute date; style "datetime" adds the time and zone as written."""
         lang = lang or self.site.config.language
-        pattern = self.theme.text(lang, f"{style}_format")
+        pattern = self._text(lang, f"{style}_format")
         if pattern == f"{style}_format":
             pattern = "{day} {month} {year}"
         return pattern.format(day=when.day, month=self._month(when.month, lang), year=when.year,
@@ -330,14 +331,22 @@ class Renderer:
         """An archive month key ("2026-11") as a localised heading ("November 2026")."""
         lang = lang or self.site.config.language
         year, month = (int(part) for part in key.split("-"))
-        pattern = self.theme.text(lang, "month_format")
+        pattern = self._text(lang, "month_format")
         if pattern == "month_format":
             pattern = "{month} {year}"
         return pattern.format(month=self._month(month, lang), year=year)
 
     def _month(self, number: int, lang: str) -> str:
-        months = self.theme.text(lang, "months").split()
+        months = self._text(lang, "months").split()
         return months[number - 1] if len(months) == 12 else f"{number:02d}"
+
+    def _text(self, lang: str, key: str) -> str:
+        # Every page asks for the same few strings (two or three per card and byline);
+        # the theme's lookup falls back through two tables each time.
+        found = self._texts.get((lang, key))
+        if found is None:
+            found = self._texts[(lang, key)] = self.theme.text(lang, key)
+        return found
 
     # One method per output kind: each returns (template name, context).
     def _home(self, number: int):
