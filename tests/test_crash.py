@@ -153,3 +153,28 @@ def test_a_build_killed_at_random_moments_leaves_the_previous_output_or_the_new_
         killed += proc.returncode == -signal.SIGKILL
         check_after_kill(site, previous, expected)
     assert killed, "every build finished before its kill: the test proved nothing"
+
+
+def test_the_manifest_log_survives_torn_and_repeated_deltas(make_site):
+    """A commit appends its manifest delta to a log; a kill can tear the last line (the
+    journal then appends it again) or repeat one (killed after the append): the manifest
+    read back is still the one a clean build of the same sources leaves."""
+    from generator.cache import CACHE_DIR
+    from generator.writer import Manifest
+
+    site = make_site({"content/articles/a.md": article("A"), "content/articles/b.md": article("B")})
+    site.build()
+    for n in range(3):
+        site.write({"content/articles/a.md": article("A", body=f"Edited {n}.")})
+        site.build()
+    path = next((site.root / CACHE_DIR).glob("manifest-*.json"))
+    log = path.with_name(path.name + ".log")
+    assert log.exists()
+    expected = Manifest(path).entries
+    lines = log.read_text(encoding="utf-8")
+    log.write_text(lines + lines + '{"set": {"a/index.html": "tor', encoding="utf-8")
+    assert Manifest(path).entries == expected
+    Manifest(path).commit({"set": {"x.html": "1"}, "drop": []})  # after the torn line
+    assert Manifest(path).entries == {**expected, "x.html": "1"}
+    Manifest(path).save(expected)  # folding the log in removes it
+    assert not log.exists() and Manifest(path).entries == expected
