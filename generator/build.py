@@ -57,6 +57,8 @@ MIN_PARALLEL = 48
 
 # Files a saved model may lag behind before it is saved again (see Builder._site).
 SNAPSHOT_DRIFT = 4
+# Superseded documents a Builder may keep in memory before it sweeps them out.
+PARSED_SLACK = 32
 
 # Progress callback: (stage name, items done, items in the stage).
 Progress = Callable[[str, int, int], None]
@@ -331,8 +333,11 @@ class Builder:
         errors += self._parse_missing(missing, config, md, cache, known)
         wanted = [k for k in wanted if k in known]  # the bad files are reported, not kept
         self._parsed.update((k, known[k]) for k in wanted)
-        live = set(keys.values())
-        self._parsed = {k: v for k, v in self._parsed.items() if k in live}
+        # Forget superseded versions once a few have piled up: sweeping every document
+        # on every save cost more than keeping a few dozen old ones.
+        if len(self._parsed) > len(keys) + PARSED_SLACK:
+            live = set(keys.values())
+            self._parsed = {k: v for k, v in self._parsed.items() if k in live}
         docs, warnings = [], []
         for k in wanted:
             doc, doc_warnings = known[k]
@@ -399,9 +404,8 @@ class _Model:
         if not docs:
             return replace(site, built_at=options.now), self, parsed
         articles = list(site.articles)
-        where = {a.source: i for i, a in enumerate(articles)}
-        for doc in docs:
-            i = where.get(doc.source)
+        for doc in docs:  # a scan, not an index: a save edits one or two articles
+            i = next((n for n, a in enumerate(articles) if a.source == doc.source), None)
             if i is None or not isinstance(doc, Article):
                 return None  # a page, or an article left out (draft, scheduled)
             new = replace(doc, route=articles[i].route)
