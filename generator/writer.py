@@ -121,9 +121,10 @@ class Manifest:
     On disk: the entries as JSON, plus a log of the deltas committed since (one JSON line
     each), folded into the JSON once the log grows past LOG_LIMIT. Rewriting and fsyncing
     17,000 entries for a one-article edit cost ~12 ms; appending its delta, under 1 ms.
-    A delta applied twice gives the same entries, so replaying the log over a JSON that
-    already holds it (a kill between folding and removing the log) is harmless, and a line
-    torn by a kill is skipped: its commit's journal still exists and appends it again.
+    Each JSON names its log (a random token every line carries), so lines written for an
+    older JSON are never replayed over a newer one: not after a kill between folding and
+    removing the log, nor after a newsgen without logs rewrote the JSON. A line torn by a
+    kill is skipped: its commit's journal still exists and appends it again.
 
     A long-lived builder keeps its Manifest between builds: write_outputs keeps `entries`
     up to date and sets `trusted` once the folder is known to hold every entry's file, so
@@ -134,12 +135,12 @@ class Manifest:
         self.path = path
         self.entries: dict[str, str] = {}
         self.trusted = False  # True: every entry's file is in the output folder as written
-        self._base_ok = False  # the JSON file exists and was read
+        self._token = ""  # the log's name in the JSON file; "": no log goes with it
         if path and path.exists():
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
                 self.entries = dict(data.get("files", {}))
-                self._base_ok = True
+                self._token = str(data.get("log") or "")
             except (ValueError, OSError, AttributeError):
                 self.entries = {}  # unreadable: treat every output as new
             else:
@@ -157,7 +158,8 @@ class Manifest:
         for line in lines:
             try:
                 delta = json.loads(line)
-                _apply_delta(self.entries, delta["set"], delta["drop"])
+                if delta["base"] == self._token:
+                    _apply_delta(self.entries, delta["set"], delta["drop"])
             except (ValueError, KeyError, TypeError, AttributeError):
                 continue  # blank, or torn by a kill
 
@@ -165,20 +167,21 @@ class Manifest:
         """Write all entries (the log folded in)."""
         if self.path is None:
             return
-        _write_atomically(self.path, json.dumps({"files": entries}, sort_keys=True))
+        token = os.urandom(8).hex()
+        _write_atomically(self.path, json.dumps({"files": entries, "log": token}, sort_keys=True))
         self.log.unlink(missing_ok=True)  # only after: its deltas are in the JSON now
-        self._base_ok = True
+        self._token = token
 
     def commit(self, delta: dict) -> None:
         """Record a delta on disk (and in `entries`)."""
         entries = Manifest.applied(self.entries, delta)
         if self.path is not None:
-            line = "\n" + json.dumps(delta) + "\n"  # a torn line before it stays alone
+            line = "\n" + json.dumps({**delta, "base": self._token}) + "\n"  # alone after a torn one
             try:
                 size = self.log.stat().st_size
             except OSError:
                 size = 0
-            if not self._base_ok or size + len(line) > LOG_LIMIT:
+            if not self._token or size + len(line) > LOG_LIMIT:
                 self.save(entries)
             else:
                 with open(self.log, "a", encoding="utf-8") as f:

@@ -8,6 +8,7 @@ run again.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -178,3 +179,7 @@ def test_the_manifest_log_survives_torn_and_repeated_deltas(make_site):
     assert Manifest(path).entries == {**expected, "x.html": "1"}
     Manifest(path).save(expected)  # folding the log in removes it
     assert not log.exists() and Manifest(path).entries == expected
+    # A JSON rewritten by a newsgen without logs, beside a log: the log is not replayed.
+    Manifest(path).commit({"set": {"x.html": "2"}, "drop": []})
+    path.write_text(json.dumps({"files": expected}), encoding="utf-8")
+    assert log.exists() and Manifest(path).entries == expected
