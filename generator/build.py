@@ -158,6 +158,7 @@ class Builder:
         self._bytecode: jinja2.BytecodeCache | None = None  # compiled templates
         self._plan: Plan | None = None  # the last build's outputs, for render.replan
         self._unique_paths: tuple = ()  # the last output paths found unique
+        self._snapshot_due: tuple | None = None  # (salt, model) to save once planned
         self._keys: tuple[str, dict] = ("", {})  # parse-cache salt, rel -> (digest, key)
         # The output folder's manifest, kept between builds (see writer.Manifest).
         self._manifest: Manifest | None = None
@@ -190,6 +191,7 @@ class Builder:
             raise BuildError(problems)
         # The previous plan is reused where the model is (see render.replan).
         self._plan = replan(self._plan, site, theme)
+        self._save_snapshot()
         outputs = plan_statics(site, theme) + list(self._plan.outputs)
         paths = tuple(o.path for o in outputs)
         if paths != self._unique_paths:  # the same paths as last time are still unique
@@ -236,7 +238,7 @@ class Builder:
         cache = ParseCache(self._cache_dir, settings)
         try:
             keys = self._keys_of(tree, cache)
-            last = self._last or ModelSnapshot.load(self._model_path, cache.salt)
+            last = self._last or self._load_snapshot(cache.salt)
             # --strict --keep-going must leave out the files with warnings: a full build.
             leave_out_warned = self.request.strict and self.request.keep_going
             quick = None if leave_out_warned else \
@@ -265,9 +267,25 @@ class Builder:
         # snapshot costs milliseconds and is never wrong.
         if (model is not last and model is not None and not problems and self._last is None
                 and (quick is None or _drift(last, keys) > SNAPSHOT_DRIFT)):
-            ModelSnapshot.save(self._model_path, cache.salt, model)
+            self._snapshot_due = (cache.salt, model)  # saved with its plan, once planned
         self._last = model if not problems else None
         return site, warnings, parsed
+
+    def _load_snapshot(self, salt: str) -> _Model | None:
+        """The saved model; its plan too, so that a `newsgen build` after an edit can
+        re-plan from it (render.replan) rather than plan ~17,000 outputs (~110 ms)."""
+        model, plan = ModelSnapshot.load(self._model_path, salt) or (None, None)
+        if self._plan is None and isinstance(plan, Plan) and plan.site is model.site:
+            self._plan = plan
+        return model
+
+    def _save_snapshot(self) -> None:
+        if self._snapshot_due is None:
+            return
+        salt, model = self._snapshot_due
+        self._snapshot_due = None
+        plan = self._plan if self._plan is not None and self._plan.site is model.site else None
+        ModelSnapshot.save(self._model_path, salt, model, plan)
 
     def _keys_of(self, tree: SourceTree, cache: ParseCache) -> dict[str, str]:
         """Source -> parse-cache key, remembered between builds: hashing every path and
@@ -427,24 +445,28 @@ class ModelSnapshot:
     """
 
     @staticmethod
-    def load(path: Path | None, salt: str) -> _Model | None:
+    def load(path: Path | None, salt: str) -> tuple[_Model, Plan | None] | None:
+        """(model, its plan or None), or None."""
         if path is None or not path.exists():
             return None
         try:
             with open(path, "rb") as f, collector_paused():
-                found_salt, model = pickle.load(f)
+                found_salt, model, *plan = pickle.load(f)
         except Exception:  # noqa: BLE001 - any unreadable snapshot is simply not used
             return None
-        return model if found_salt == salt and isinstance(model, _Model) else None
+        if found_salt != salt or not isinstance(model, _Model):
+            return None
+        return model, plan[0] if plan else None
 
     @staticmethod
-    def save(path: Path | None, salt: str, model: _Model) -> None:
+    def save(path: Path | None, salt: str, model: _Model, plan: Plan | None = None) -> None:
+        """One pickle, so the plan's site is the model's site again when loaded."""
         if path is None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
         with open(tmp, "wb") as f:
-            pickle.dump((salt, model), f, pickle.HIGHEST_PROTOCOL)
+            pickle.dump((salt, model, plan), f, pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
 
 

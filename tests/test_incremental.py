@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator import build as build_module
+from generator import render as render_module
 from generator.build import Builder, BuildRequest, ForkedMap, build
 from generator.errors import BuildError
 from generator.render import plan_outputs
@@ -317,6 +318,27 @@ def test_builder_after_body_edits_equals_a_clean_build(tmp_path):
         assert tree(site / "output") == clean_build(site, tmp_path)
         # Re-planned from the last plan (render.replan), yet the same as a full plan.
         assert builder._plan.outputs == tuple(plan_outputs(report.site, load_theme(site, "news")))
+
+
+def test_a_build_after_a_body_edit_replans_from_the_saved_model(tmp_path, monkeypatch):
+    """`newsgen build` loads the model snapshot with its plan, so a body edit re-plans
+    only what it can change (render.replan), and still equals a clean build."""
+    site = tmp_path / "site"
+    for rel, content in initial_files().items():
+        _write(site, rel, content)
+    shutil.copytree(REPO / "themes" / "news", site / "themes" / "news")
+    request = BuildRequest(site_dir=site, now=NOW, jobs=1)
+    build(request)
+    rel = article_path(NAMES[1])
+    text = (site / rel).read_text(encoding="utf-8")
+    _write(site, rel, text.rstrip("\n") + "\n\nA correction.\n")
+    full_plans = []
+    planner = render_module.plan_outputs
+    monkeypatch.setattr(render_module, "plan_outputs",
+                        lambda *a, **k: full_plans.append(1) or planner(*a, **k))
+    report = build(request)
+    assert full_plans == [] and report.parsed == 1
+    assert tree(site / "output") == clean_build(site, tmp_path)
 
 
 def test_builder_after_list_field_edits_updates_listings(tmp_path):
