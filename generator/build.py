@@ -211,7 +211,7 @@ class Builder:
             self._bytecode = template_cache(cache_dir)
         renderer.env.bytecode_cache = self._bytecode
         # Always kept, even with --no-cache: without it stale pages could never be removed.
-        path = self.site_dir / CACHE_DIR / f"manifest-{_name_of(out_dir)}.json"
+        path = manifest_path(self.site_dir, out_dir)
         if self._manifest is None or self._manifest.path != path:
             self._manifest = Manifest(path)
         fan_out = ForkedMap(self._jobs(), self.request.progress, "render")
@@ -526,6 +526,18 @@ def _drift(last: _Model | None, keys: dict[str, str]) -> int:
 
 def _name_of(out_dir: Path) -> str:
     return hashlib.blake2b(str(out_dir).encode(), digest_size=8).hexdigest()
+
+
+def manifest_path(site_dir: Path, out_dir: Path) -> Path:
+    """Where the record of what a build wrote into out_dir is kept."""
+    return site_dir / CACHE_DIR / f"manifest-{_name_of(out_dir)}.json"
+
+
+def forget_output(site_dir: Path, out_dir: Path) -> None:
+    """Drop the cache's record of an output folder that was removed (manifest and its log)."""
+    path = manifest_path(site_dir, out_dir)
+    for stale in (path, path.with_name(path.name + ".log")):
+        stale.unlink(missing_ok=True)
 
 
 def _parse_one(site_dir: Path, config: SiteConfig, md: MarkdownRenderer,

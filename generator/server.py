@@ -586,8 +586,7 @@ class Preview:
     def _forget_manifest(self) -> None:
         # The build keeps one manifest per output folder; a removed temporary folder's
         # manifest would otherwise pile up in the cache.
-        name = build_module._name_of(self.out_dir)  # noqa: SLF001
-        (self.site_dir / CACHE_DIR / f"manifest-{name}.json").unlink(missing_ok=True)
+        build_module.forget_output(self.site_dir, self.out_dir)
 
     def host_allowed(self, header: str | None) -> bool:
         parsed = parse_host(header)
