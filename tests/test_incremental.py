@@ -302,11 +302,17 @@ def test_a_killed_worker_fails_the_build_instead_of_hanging():
     assert list(ForkedMap(2)(abs, list(range(-100, 0)))) == list(range(100, 0, -1))
 
 
-def test_builder_after_body_edits_equals_a_clean_build(tmp_path):
+def _site_with_own_theme(tmp_path):
+    """The initial site with a private copy of the theme, so tests may edit templates."""
     site = tmp_path / "site"
     for rel, content in initial_files().items():
         _write(site, rel, content)
     shutil.copytree(REPO / "themes" / "news", site / "themes" / "news")
+    return site
+
+
+def test_builder_after_body_edits_equals_a_clean_build(tmp_path):
+    site = _site_with_own_theme(tmp_path)
     builder = Builder(BuildRequest(site_dir=site, now=NOW, jobs=1))
     builder.build()
     for n, name in enumerate(NAMES[:3]):
@@ -323,10 +329,7 @@ def test_builder_after_body_edits_equals_a_clean_build(tmp_path):
 def test_a_build_after_a_body_edit_replans_from_the_saved_model(tmp_path, monkeypatch):
     """`newsgen build` loads the model snapshot with its plan, so a body edit re-plans
     only what it can change (render.replan), and still equals a clean build."""
-    site = tmp_path / "site"
-    for rel, content in initial_files().items():
-        _write(site, rel, content)
-    shutil.copytree(REPO / "themes" / "news", site / "themes" / "news")
+    site = _site_with_own_theme(tmp_path)
     request = BuildRequest(site_dir=site, now=NOW, jobs=1)
     build(request)
     rel = article_path(NAMES[1])
@@ -343,10 +346,7 @@ def test_a_build_after_a_body_edit_replans_from_the_saved_model(tmp_path, monkey
 
 def test_builder_after_list_field_edits_updates_listings(tmp_path):
     """Titles and summaries show on listings: the model and plan are not reused as is."""
-    site = tmp_path / "site"
-    for rel, content in initial_files().items():
-        _write(site, rel, content)
-    shutil.copytree(REPO / "themes" / "news", site / "themes" / "news")
+    site = _site_with_own_theme(tmp_path)
     builder = Builder(BuildRequest(site_dir=site, now=NOW, jobs=1))
     builder.build()
     rel = article_path(NAMES[0])
@@ -364,10 +364,7 @@ def test_builder_after_list_field_edits_updates_listings(tmp_path):
 def test_builder_told_anything_changed_restores_removed_outputs(tmp_path):
     """A Builder trusts the output folder it wrote, until told that anything may have
     changed (changed=None): then every output is looked for again."""
-    site = tmp_path / "site"
-    for rel, content in initial_files().items():
-        _write(site, rel, content)
-    shutil.copytree(REPO / "themes" / "news", site / "themes" / "news")
+    site = _site_with_own_theme(tmp_path)
     builder = Builder(BuildRequest(site_dir=site, now=NOW, jobs=1))
     builder.build()
     (site / "output" / "index.html").unlink()
