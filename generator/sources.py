@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.errors import BuildError, Problem
+
 CONTENT_DIRS = ("content/articles", "content/pages")
 STATIC_DIR = "content/static"
 TEMPLATES_DIR = "templates"
@@ -65,11 +67,25 @@ def scan(site_dir: Path) -> SourceTree:
 
 def scan_static(folder: Path) -> tuple[StaticFile, ...]:
     files = []
+    site_dir = folder.parent.parent.resolve()
     for path in _walk(folder):
+        _refuse_outside_link(path, folder, site_dir)
         st = path.stat()
         files.append(StaticFile(path.relative_to(folder).as_posix(), str(path),
                                 f"{st.st_size}:{st.st_mtime_ns}"))
     return tuple(sorted(files, key=lambda s: s.rel))
+
+
+def _refuse_outside_link(path: Path, folder: Path, site_dir: Path) -> None:
+    """A static file that links out of the site would publish whatever it points at
+    (a key, /etc/passwd) to the world; such links must be replaced by real files."""
+    if not path.is_symlink():
+        return
+    target = path.resolve()
+    if site_dir not in target.parents:
+        rel = f"{STATIC_DIR}/{path.relative_to(folder).as_posix()}"
+        raise BuildError([Problem(rel, None, f"is a link to {target}, outside the site folder",
+                                  "copy the file into content/static instead of linking to it")])
 
 
 def _walk(folder: Path):

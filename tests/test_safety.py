@@ -350,3 +350,20 @@ def test_a_commit_the_system_refuses_halfway_is_finished_by_the_next_run(make_si
     assert "Alpha 2" in site.read("2026/11/20/a/index.html")
     assert "Beta 2" in site.read("2026/11/21/b/index.html") and "Beta 2" in site.read("feed.xml")
     assert leftovers(site.root.parent, skip_cache=True) == []
+
+
+def test_a_static_link_to_a_file_outside_the_site_is_refused(make_site, tmp_path):
+    secret = tmp_path / "secret.key"
+    secret.write_text("PRIVATE KEY")
+    site = make_site({"content/articles/a.md": article("A", "2026-11-20"),
+                      "content/static/images/ok.png": b"png"})
+    (site.root / "content/static/images/inside.png").symlink_to(site.root / "content/static/images/ok.png")
+    site.build()
+    assert (site.out / "images/inside.png").read_bytes() == b"png"  # a link within the site is fine
+    (site.root / "content/static/key.txt").symlink_to(secret)
+    with pytest.raises(BuildError) as caught:
+        site.build()
+    text = str(caught.value)
+    assert "content/static/key.txt" in text and "outside the site folder" in text
+    assert "copy the file into content/static" in text
+    assert not (site.out / "key.txt").exists()
