@@ -138,7 +138,7 @@ def clean(tool: str, site: Path) -> None:
     """Remove every output and cache a tool keeps, for a cold build."""
     for name in ("output", ".newsgen-cache", "public", "resources", "cache", "__pycache__"):
         shutil.rmtree(site / name, ignore_errors=True)
-    for stale in site.parent.glob(".output.newsgen-staging"):
+    for stale in site.parent.glob(".output.newsgen-staging*"):
         shutil.rmtree(stale, ignore_errors=True)
 
 

@@ -36,20 +36,28 @@ from generator.cache import CACHE_DIR, FileStamps, ParseCache, collector_paused
 from generator.config import SiteConfig, load_config
 from generator.documents import Article, parse_document
 from generator.errors import BuildError, ContentError, Problem
+from generator.locks import site_lock
 from generator.markup import MarkdownRenderer
 from generator.render import Plan, Renderer, plan_statics, replan
 from generator.site import Options, Site, build_site, list_digest
 from generator.sources import (
-    CONTENT_DIRS,
-    STATIC_DIR,
+    Findings,
     SourceFile,
     SourceTree,
+    content_files,
     digest_bytes,
-    is_ignored,
+    is_content,
     scan_static,
+    unreadable,
+    usable,
 )
 from generator.theme import load_theme
-from generator.writer import Manifest, WriteReport, finish_interrupted_commit, write_outputs
+from generator.writer import (
+    Manifest,
+    WriteReport,
+    finish_interrupted_commit,
+    write_outputs,
+)
 
 MAX_SOURCE_BYTES = 2_000_000  # a bigger article is a mistake (a pasted binary), not news
 # Below this many items a pool costs more (fork, pipes) than it saves.
@@ -79,6 +87,9 @@ class BuildRequest:
     use_cache: bool = True  # read and write the parse cache
     jobs: int = 0  # worker processes for parsing and rendering; 0: one per core
     progress: Progress | None = field(default=None, compare=False)  # told as stages advance
+    wait: bool = True  # another build of the site holds its lock: wait (False: fail at once)
+    on_wait: Callable[[str], None] | None = field(default=None, compare=False)  # told once
+    overwrite: bool = False  # replace files in the output that newsgen has no record of
 
 
 @dataclass
@@ -171,17 +182,26 @@ class Builder:
         check_output_dir(out_dir, site_dir)
         theme = load_theme(site_dir, config.theme)
         check_output_dir(out_dir, site_dir, theme.dirs)  # a theme may live outside the site
+        # Only now: a refused output folder must not leave even a cache folder behind.
+        with site_lock(site_dir, request.wait, request.on_wait):
+            return self._build(changed, started, config, out_dir, theme)
+
+    def _build(self, changed: Iterable[str] | None, started: float, config: SiteConfig,
+               out_dir: Path, theme) -> BuildReport:
+        request, site_dir = self.request, self.site_dir
         if finish_interrupted_commit(out_dir):  # a killed build's commit, before anything can fail
             self._manifest = None  # that commit rewrote the manifest on disk
         if changed is None and self._manifest is not None:
             self._manifest.trusted = False  # "anything may have changed": the output too
         cache_dir = site_dir / CACHE_DIR if request.use_cache else None
-        tree = self._scan(cache_dir, changed)
+        findings = Findings()
+        tree = self._scan(cache_dir, changed, findings)
         problems: list[Problem] = []
         now = request.now or datetime.now().astimezone()
         options = Options(now=now, drafts=request.drafts, future=request.future)
         gc.unfreeze()  # the last build's model may be garbage now
         site, warnings, parsed = self._site(tree, config, options, problems)
+        warnings = findings.warnings + warnings
         # The model is read-only from here on: keep the cyclic collector from walking its
         # million objects again and again while outputs are planned and rendered (at
         # 100,000 articles that made planning superlinear), and from touching its pages
@@ -217,7 +237,7 @@ class Builder:
         fan_out = ForkedMap(self._jobs(), self.request.progress, "render")
         try:
             return write_outputs(outputs, renderer.render, out_dir, self._manifest,
-                                 fan_out=fan_out)
+                                 fan_out=fan_out, overwrite=self.request.overwrite)
         except BaseException:
             self._manifest = None  # a commit may have stopped half way: read it back next time
             raise
@@ -321,23 +341,35 @@ class Builder:
     def _jobs(self) -> int:
         return self.request.jobs if self.request.jobs > 0 else default_jobs()
 
-    def _scan(self, cache_dir: Path | None, changed: Iterable[str] | None) -> SourceTree:
-        """The source tree; with `changed`, only those content files are looked at again."""
+    def _scan(self, cache_dir: Path | None, changed: Iterable[str] | None,
+              findings: Findings) -> SourceTree:
+        """The source tree; with `changed`, only those content files are looked at again.
+        Raises BuildError, remembering nothing, when part of the site cannot be read."""
         site_dir = self.site_dir
-        static = scan_static(site_dir / STATIC_DIR)
+        static = scan_static(site_dir, findings)
         if changed is not None and self._content is not None:
             content = dict(self._content)
+            root = os.path.realpath(site_dir)
             for rel in changed:
-                if _is_content(rel):
+                if is_content(rel):
                     content.pop(rel, None)
-                    path = site_dir / rel
-                    if path.is_file():
-                        content[rel] = SourceFile(rel, digest_bytes(path.read_bytes()))
+                    path = str(site_dir / rel)
+                    if os.path.lexists(path) and usable(root, rel, path, findings):
+                        digest = _digest(rel, path, findings, digest_bytes_of)
+                        if digest:
+                            content[rel] = SourceFile(rel, digest)
             self._stamps = None  # the stamps on disk are not refreshed by a partial scan
         else:
             self._stamps = stamps = FileStamps(cache_dir)
-            content = {rel: SourceFile(rel, stamps.digest(path, rel, digest_bytes))
-                       for rel, path in _content_files(site_dir)}
+            content = {}
+            for rel, path in content_files(site_dir, findings):
+                digest = _digest(rel, path, findings, partial(stamps.digest, rel=rel,
+                                                              hasher=digest_bytes))
+                if digest:
+                    content[rel] = SourceFile(rel, digest)
+        if findings.problems:
+            self._stamps = None
+            raise BuildError(findings.problems)
         self._content = content
         return SourceTree(tuple(content[rel] for rel in sorted(content)), static)
 
@@ -499,24 +531,20 @@ class _MemoryBytecodeCache(jinja2.BytecodeCache):
         self._code[bucket.key] = bucket.bytecode_to_string()
 
 
-def _is_content(rel: str) -> bool:
-    return (rel.startswith(tuple(d + "/" for d in CONTENT_DIRS))
-            and rel.endswith((".md", ".markdown"))
-            and not is_ignored(rel.rsplit("/", 1)[-1]))
+def digest_bytes_of(path: str) -> str:
+    with open(path, "rb") as f:
+        return digest_bytes(f.read())
 
 
-def _content_files(site_dir: Path) -> Iterator[tuple[str, str]]:
-    """(site-relative path, file path) of every article and page, by sources.scan's rules
-    (hidden folders skipped, symlinked folders not followed), with plain strings: at ten
-    thousand files pathlib's parsing costs more than the stat calls."""
-    top = str(site_dir)
-    for folder in CONTENT_DIRS:
-        for root, dirs, files in os.walk(os.path.join(top, folder)):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            prefix = os.path.relpath(root, top).replace(os.sep, "/") + "/"
-            for name in sorted(files):
-                if name.endswith((".md", ".markdown")) and not is_ignored(name):
-                    yield prefix + name, os.path.join(root, name)
+def _digest(rel: str, path: str, findings: Findings, digest: Callable[[str], str]) -> str:
+    """The file's digest, or "" with the reason in findings when it cannot be read."""
+    try:
+        return digest(path)
+    except FileNotFoundError:
+        return ""  # removed since it was listed: it is simply gone
+    except OSError as exc:
+        findings.problems.append(unreadable(rel, exc))
+        return ""
 
 
 def _drift(last: _Model | None, keys: dict[str, str]) -> int:
@@ -524,13 +552,29 @@ def _drift(last: _Model | None, keys: dict[str, str]) -> int:
     return sum(1 for rel, key in keys.items() if last is None or last.keys.get(rel) != key)
 
 
-def _name_of(out_dir: Path) -> str:
-    return hashlib.blake2b(str(out_dir).encode(), digest_size=8).hexdigest()
+def _name_of(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def manifest_path(site_dir: Path, out_dir: Path) -> Path:
-    """Where the record of what a build wrote into out_dir is kept."""
-    return site_dir / CACHE_DIR / f"manifest-{_name_of(out_dir)}.json"
+    """Where the record of what a build wrote into out_dir is kept.
+
+    An output folder inside the site is named relative to it, so a site folder copied or
+    moved with its output keeps its record (without it, no file there would count as
+    newsgen's). A record kept under the older absolute name is moved to the new one.
+    """
+    try:
+        name = out_dir.relative_to(site_dir).as_posix()
+    except ValueError:
+        name = str(out_dir)
+    path = site_dir / CACHE_DIR / f"manifest-{_name_of(name)}.json"
+    legacy = site_dir / CACHE_DIR / f"manifest-{_name_of(str(out_dir))}.json"
+    if legacy != path and legacy.exists() and not path.exists():
+        for old, new in ((legacy.with_name(legacy.name + ".log"), path.with_name(path.name + ".log")),
+                         (legacy, path)):
+            if old.exists():
+                os.replace(old, new)
+    return path
 
 
 def forget_output(site_dir: Path, out_dir: Path) -> None:
@@ -550,7 +594,10 @@ def _parse_one(site_dir: Path, config: SiteConfig, md: MarkdownRenderer,
 
 
 def _parse_file(site_dir: Path, source, config: SiteConfig, md: MarkdownRenderer):
-    data = (site_dir / source.rel).read_bytes()
+    try:
+        data = (site_dir / source.rel).read_bytes()
+    except OSError as exc:
+        raise ContentError(unreadable(source.rel, exc)) from None
     if len(data) > MAX_SOURCE_BYTES:
         raise ContentError(Problem(source.rel, None,
                                    f"the file is {len(data):,} bytes, over the limit of "

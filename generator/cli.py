@@ -12,6 +12,7 @@ from generator.commandline import add_site_option, print_problems
 from generator.errors import BuildError
 from generator.progress import ProgressBar
 from generator.server import add_serve_command
+from generator.writer import os_problem
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,6 +63,13 @@ def add_build_command(commands) -> None:
                    "1 builds in this process)")
     p.add_argument("--quiet", "-q", action="store_true",
                    help="print only problems: no summary, no progress bar (for CI)")
+    p.add_argument("--no-wait", action="store_true",
+                   help="fail at once if another build of this site is running (default: "
+                   "wait for it)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace files in the output folder that newsgen has no record of "
+                   "writing (by default such files stop the build, named, before anything "
+                   "changes)")
     p.set_defaults(run=run_build)
 
 
@@ -81,20 +89,27 @@ def run_build(args) -> int:
                            drafts=args.drafts, future=args.future, strict=args.strict,
                            use_cache=not args.no_cache,
                            keep_going=getattr(args, "keep_going", False),
-                           jobs=getattr(args, "jobs", 0), progress=bar)
+                           jobs=getattr(args, "jobs", 0), progress=bar,
+                           wait=not args.no_wait, overwrite=args.overwrite,
+                           on_wait=lambda message: print(message, file=sys.stderr, flush=True))
     try:
         report = build(request)
-    except BuildError as exc:
+    except (BuildError, OSError) as exc:
         if bar:
             bar.clear()
-        print_problems(exc.problems)
-        print(f"build failed: {len(exc.problems)} problem(s); the output folder was not "
+        problems = exc.problems if isinstance(exc, BuildError) else \
+            [os_problem(exc, exc.filename or args.site, "build the site")]
+        print_problems(problems)
+        print(f"build failed: {len(problems)} problem(s); the output folder was not "
               "changed", file=sys.stderr)
         return 1
     if bar:
         bar.clear()
     for w in report.warnings:
         print(w, file=sys.stderr)
+    for rel in report.write.kept:
+        print(f"{report.output_dir / rel}: note: no longer built, but changed since newsgen "
+              "wrote it, so it was left in place", file=sys.stderr)
     if not args.quiet:
         print(summary(report))
     if report.problems:  # --keep-going published without the files named here

@@ -42,7 +42,7 @@ from generator.config import load_config
 from generator.errors import BuildError, Problem
 from generator.theme import load_theme
 from generator.watcher import Rebuilder, Watcher
-from generator.writer import JOURNAL, staging_dir
+from generator.writer import pending_journal
 
 EVENTS_PATH = "/__newsgen/events"
 WORKER_PATH = "/__newsgen/worker.js"
@@ -500,8 +500,7 @@ class Preview:
         self.port, self.public_host = options.port, options.host  # real ones once bound
         self.rebuilder = Rebuilder(self.rebuild, quiet=options.quiet)
         self.watcher = Watcher(self.site_dir, self.rebuilder.add,
-                               exclude=[self.out_dir, staging_dir(self.out_dir),
-                                        self.site_dir / CACHE_DIR])
+                               exclude=[self.out_dir, self.site_dir / CACHE_DIR])
 
     @property
     def version(self) -> str:
@@ -623,9 +622,8 @@ class Preview:
         While a build renders, the folder still holds the whole previous build, so pages
         are served at once even during a long build (a template edit on a big site).
         """
-        journal = staging_dir(self.out_dir) / JOURNAL
         deadline = time.monotonic() + timeout
-        while self._building and journal.exists() and time.monotonic() < deadline:
+        while self._building and pending_journal(self.out_dir) and time.monotonic() < deadline:
             time.sleep(0.002)
 
     def rebuild(self, changed: set[str] | None) -> None:

@@ -1,27 +1,45 @@
 """The site folder as the build sees it: which files there are, and their digests.
 
 This is the only stage that lists the source tree; the rest of the pipeline works on
-what it returns.
+what it returns. Its invariant: every file the build will read is a readable regular
+file inside the site folder, or the build stops naming it.
+
+- A folder or file that cannot be read is an error (before, os.walk skipped it in
+  silence and every story in it was "removed" from the site).
+- A link is followed only when it stays inside the site folder: an article or static
+  file linking to /etc/passwd would publish it. A link to nothing is an error too.
+- A FIFO, socket or device is skipped with a warning: reading a FIFO blocks forever.
+- Hidden files and folders and editor leftovers (is_ignored) are never sources; linked
+  folders are not followed (a loop would never end).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.errors import BuildError, Problem
+from generator.errors import Problem
 
 CONTENT_DIRS = ("content/articles", "content/pages")
 STATIC_DIR = "content/static"
-TEMPLATES_DIR = "templates"
+CONTENT_SUFFIXES = (".md", ".markdown")
 
 
 def is_ignored(name: str) -> bool:
     """Editor swap, backup and temporary files, and hidden files, are never content."""
     return (name.startswith(".") or name.endswith(("~", ".swp", ".swx", ".tmp", ".bak"))
             or name == "4913")
+
+
+def is_content(rel: str) -> bool:
+    """A site-relative path names an article or page file."""
+    return (rel.startswith(tuple(d + "/" for d in CONTENT_DIRS))
+            and rel.endswith(CONTENT_SUFFIXES)
+            and not is_ignored(rel.rsplit("/", 1)[-1]))
 
 
 @dataclass(frozen=True)
@@ -49,51 +67,117 @@ class SourceTree:
     static: tuple[StaticFile, ...]  # content/static files, sorted by path
 
 
+@dataclass
+class Findings:
+    """What a scan found wrong: errors stop the build, warnings are reported."""
+
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
 def digest_bytes(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def scan(site_dir: Path) -> SourceTree:
-    """List and fingerprint the site's content and static files."""
-    content = []
+def content_files(site_dir: Path, findings: Findings) -> Iterator[tuple[str, str]]:
+    """(site-relative path, file path) of every article and page, with plain strings: at
+    ten thousand files pathlib's parsing costs more than the stat calls."""
     for folder in CONTENT_DIRS:
-        for path in _walk(site_dir / folder):
-            if path.suffix in (".md", ".markdown"):
-                rel = path.relative_to(site_dir).as_posix()
-                content.append(SourceFile(rel, digest_bytes(path.read_bytes())))
-    return SourceTree(tuple(sorted(content, key=lambda s: s.rel)),
-                      scan_static(site_dir / STATIC_DIR))
+        for rel, path in walk(site_dir, folder, findings):
+            if rel.endswith(CONTENT_SUFFIXES):
+                yield rel, path
 
 
-def scan_static(folder: Path) -> tuple[StaticFile, ...]:
+def scan_static(site_dir: Path, findings: Findings) -> tuple[StaticFile, ...]:
     files = []
-    site_dir = folder.parent.parent.resolve()
-    for path in _walk(folder):
-        _refuse_outside_link(path, folder, site_dir)
-        st = path.stat()
-        files.append(StaticFile(path.relative_to(folder).as_posix(), str(path),
-                                f"{st.st_size}:{st.st_mtime_ns}"))
+    prefix = len(STATIC_DIR) + 1
+    for rel, path in walk(site_dir, STATIC_DIR, findings):
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            findings.problems.append(unreadable(rel, exc))
+            continue
+        files.append(StaticFile(rel[prefix:], path, f"{st.st_size}:{st.st_mtime_ns}"))
     return tuple(sorted(files, key=lambda s: s.rel))
 
 
-def _refuse_outside_link(path: Path, folder: Path, site_dir: Path) -> None:
-    """A static file that links out of the site would publish whatever it points at
-    (a key, /etc/passwd) to the world; such links must be replaced by real files."""
-    if not path.is_symlink():
+def walk(site_dir: Path, folder: str, findings: Findings) -> Iterator[tuple[str, str]]:
+    """(site-relative path, file path) of the usable files below `folder`, sorted."""
+    top = os.path.join(str(site_dir), *folder.split("/"))
+    if not os.path.isdir(top):
         return
-    target = path.resolve()
-    if site_dir not in target.parents:
-        rel = f"{STATIC_DIR}/{path.relative_to(folder).as_posix()}"
-        raise BuildError([Problem(rel, None, f"is a link to {target}, outside the site folder",
-                                  "copy the file into content/static instead of linking to it")])
+    root = os.path.realpath(str(site_dir))
+    stack = [(top, folder)]
+    while stack:
+        path, rel = stack.pop()
+        try:
+            with os.scandir(path) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            findings.problems.append(unreadable(rel + "/", exc))
+            continue
+        folders = []
+        for entry in entries:
+            if is_ignored(entry.name):
+                continue
+            child = f"{rel}/{entry.name}"
+            if entry.is_dir(follow_symlinks=False):
+                folders.append((entry.path, child))
+            elif entry.is_file(follow_symlinks=False):  # from the listing: no stat call
+                if readable(child, entry.path, findings):
+                    yield child, entry.path
+            elif usable(root, child, entry.path, findings):
+                yield child, entry.path
+        stack.extend(reversed(folders))
 
 
-def _walk(folder: Path):
-    if not folder.is_dir():
-        return
-    for root, dirs, files in os.walk(folder):
-        # Hidden folders (.git, .cache) are skipped; symlinked folders are not followed.
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not is_ignored(name):
-                yield Path(root) / name
+def usable(root: str, rel: str, path: str, findings: Findings) -> bool:
+    """Whether a path is a file the build may read; why not goes to findings. `root`:
+    the site folder, resolved."""
+    if os.path.islink(path):
+        target = os.path.realpath(path)
+        if target != root and not target.startswith(root + os.sep):
+            findings.problems.append(Problem(rel, None, f"is a link to {target}, outside the "
+                                             "site folder; newsgen would publish what it points at",
+                                             "copy the file into the site instead of linking to it"))
+            return False
+        if not os.path.exists(path):
+            findings.problems.append(Problem(rel, None, f"is a link to {target}, which does not "
+                                             "exist", "remove the link or restore its target"))
+            return False
+        if os.path.isdir(path):
+            return False  # a linked folder is not followed
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return False  # removed since it was listed
+    except OSError as exc:
+        findings.problems.append(unreadable(rel, exc))
+        return False
+    if stat.S_ISDIR(mode):
+        return False
+    if not stat.S_ISREG(mode):
+        findings.warnings.append(Problem(rel, None, "is not a regular file (a FIFO, socket or "
+                                         "device); skipped", "remove it from the site folder",
+                                         severity="warning"))
+        return False
+    return readable(rel, path, findings)
+
+
+def readable(rel: str, path: str, findings: Findings) -> bool:
+    if os.access(path, os.R_OK):
+        return True
+    findings.problems.append(Problem(rel, None, "cannot read the file: permission denied",
+                                     "give yourself read access (chmod u+r), or move it out of "
+                                     "the site folder; nothing is published while part of the "
+                                     "site cannot be read"))
+    return False
+
+
+def unreadable(rel: str, exc: OSError) -> Problem:
+    what = "folder" if rel.endswith("/") else "file"
+    fix = "chmod u+rx" if what == "folder" else "chmod u+r"
+    return Problem(rel.rstrip("/") + ("/" if what == "folder" else ""), None,
+                   f"cannot read the {what}: {exc.strerror or exc}",
+                   f"give yourself access ({fix}), or move it out of the site folder; nothing "
+                   "is published while part of the site cannot be read")

@@ -22,7 +22,7 @@ import pytest
 from conftest import NOW, REPO, SiteFactory, article
 from test_safety import leftovers, snapshot
 
-from generator.writer import JOURNAL, finish_interrupted_commit, staging_dir
+from generator.writer import finish_interrupted_commit, pending_journal
 
 # Builds the site in argv[1] with the tests' clock; with argv[2] = N it kills itself with
 # SIGKILL at the Nth os.replace (the commit renames, the journal, the manifest), and it
@@ -100,7 +100,7 @@ def differences(found: dict, wanted: dict) -> list[str]:
 def check_after_kill(site: SiteFactory, previous: dict, expected: dict) -> str:
     """What the kill left, checked; then a new build must give exactly the new site."""
     out = site.out
-    journal = (staging_dir(out) / JOURNAL).exists()
+    journal = pending_journal(out) is not None
     if journal:
         assert finish_interrupted_commit(out)
     found = snapshot(out)
@@ -161,7 +161,7 @@ def test_the_manifest_log_survives_torn_and_repeated_deltas(make_site):
     journal then appends it again) or repeat one (killed after the append): the manifest
     read back is still the one a clean build of the same sources leaves."""
     from generator.cache import CACHE_DIR
-    from generator.writer import Manifest
+    from generator.writer import Manifest, Written
 
     site = make_site({"content/articles/a.md": article("A"), "content/articles/b.md": article("B")})
     site.build()
@@ -175,11 +175,12 @@ def test_the_manifest_log_survives_torn_and_repeated_deltas(make_site):
     lines = log.read_text(encoding="utf-8")
     log.write_text(lines + lines + '{"set": {"a/index.html": "tor', encoding="utf-8")
     assert Manifest(path).entries == expected
-    Manifest(path).commit({"set": {"x.html": "1"}, "drop": []})  # after the torn line
-    assert Manifest(path).entries == {**expected, "x.html": "1"}
+    x = Written("1", "d", 1, 2)
+    Manifest(path).commit({"set": {"x.html": x}, "drop": []})  # after the torn line
+    assert Manifest(path).entries == {**expected, "x.html": x}
     Manifest(path).save(expected)  # folding the log in removes it
     assert not log.exists() and Manifest(path).entries == expected
     # A JSON rewritten by a newsgen without logs, beside a log: the log is not replayed.
-    Manifest(path).commit({"set": {"x.html": "2"}, "drop": []})
+    Manifest(path).commit({"set": {"x.html": Written("2", "e", 1, 2)}, "drop": []})
     path.write_text(json.dumps({"files": expected}), encoding="utf-8")
     assert log.exists() and Manifest(path).entries == expected

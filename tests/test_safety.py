@@ -16,7 +16,7 @@ from lxml import html as lxml_html
 from generator.build import CACHE_DIR
 from generator.cli import main
 from generator.errors import BuildError
-from generator.writer import staging_dir
+from generator.writer import new_staging
 
 XSS_TITLE = '<script>alert(1)</script> & "quotes"'
 
@@ -296,7 +296,9 @@ def test_an_output_folder_that_is_a_mount_point_is_staged_inside_it(make_site, m
     site.build()
     out = site.out
     monkeypatch.setattr(os.path, "ismount", lambda path: Path(path) == out)  # a container volume
-    assert staging_dir(out).parent == out  # os.replace cannot cross into a mount point
+    stage = new_staging(out)
+    assert stage.parent == out  # os.replace cannot cross into a mount point
+    shutil.rmtree(stage)
     site.write({"content/articles/a.md": article("Alpha again", "2026-11-20T10:00:00")})
     site.build()
     assert "Alpha again" in site.read("2026/11/20/a/index.html")
@@ -365,5 +367,5 @@ def test_a_static_link_to_a_file_outside_the_site_is_refused(make_site, tmp_path
         site.build()
     text = str(caught.value)
     assert "content/static/key.txt" in text and "outside the site folder" in text
-    assert "copy the file into content/static" in text
+    assert "copy the file into the site" in text
     assert not (site.out / "key.txt").exists()
