@@ -21,6 +21,9 @@ from pathlib import Path
 from generator import __version__
 
 CACHE_DIR = ".newsgen-cache"
+# Bumped whenever parsing gives other documents from the same bytes and settings (2: dates
+# in the site's zone, script URLs removed), so no older entry is ever found.
+PARSE_FORMAT = 2
 
 
 @contextmanager
@@ -42,7 +45,7 @@ class ParseCache:
     """A persistent map from (file digest, settings) to parsed documents."""
 
     def __init__(self, folder: Path | None, settings: str):
-        self.salt = f"{__version__}|{settings}|{pickle.HIGHEST_PROTOCOL}"
+        self.salt = f"{__version__}|{PARSE_FORMAT}|{settings}|{pickle.HIGHEST_PROTOCOL}"
         self._db = self._open(folder / "parse.sqlite") if folder else None
         self._pending: list[tuple[str, bytes]] = []
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import PurePosixPath
 from zoneinfo import ZoneInfo
 
@@ -12,8 +12,13 @@ from generator.errors import ContentError, Problem, closest
 from generator.frontmatter import split
 from generator.limits import Overtime, seconds_allowed, time_limit
 from generator.markup import MarkdownRenderer, first_paragraph_text, plain_text
-from generator.sanitize import clean_html, first_forbidden_line, strip_forbidden
-from generator.slugs import is_valid_slug, slugify
+from generator.sanitize import (
+    clean_html,
+    first_forbidden_line,
+    strip_forbidden,
+    strip_script_urls,
+)
+from generator.slugs import MAX_SLUG_BYTES, is_valid_slug, slugify
 from generator.yamldoc import Field
 
 ARTICLES_DIR = "content/articles/"
@@ -152,7 +157,32 @@ class _Reader:
                       "use ISO 8601, e.g. `2026-11-24` or `2026-11-24T09:30:00+01:00`, "
                       "and check that the day exists")
             return None
-        return value if value.tzinfo else value.replace(tzinfo=self.zone)
+        if value.tzinfo is not None:
+            # The URL's day and the archive month follow the site's zone, whatever offset
+            # the file wrote: one story, one day, on every page that files it.
+            return value.astimezone(self.zone)
+        return self._local(key, raw, value)
+
+    def _local(self, key: str, raw: str, value: datetime) -> datetime:
+        """A wall-clock time in the site's zone; a time the clocks skip or pass twice (a
+        daylight-saving change) is taken as the nearest real moment, with a warning."""
+        first, second = value.replace(tzinfo=self.zone, fold=0), value.replace(tzinfo=self.zone, fold=1)
+        real = first.astimezone(UTC).astimezone(self.zone)
+        line = self.fields[key].line
+        if real.replace(tzinfo=None) != value:
+            self.warnings.append(Problem(
+                self.path, line, f"`{key}: {raw}` does not exist in {self.zone.key} (the clocks "
+                f"skip that hour); taken as {real.isoformat()}",
+                "write the time with its offset, e.g. "
+                f"`{key}: {real.isoformat()}`", severity="warning"))
+            return real
+        if first.utcoffset() != second.utcoffset():
+            self.warnings.append(Problem(
+                self.path, line, f"`{key}: {raw}` happens twice in {self.zone.key} (the clocks go "
+                f"back); taken as the first, {first.isoformat()}",
+                f"write the offset to choose: `{key}: {first.isoformat()}` or "
+                f"`{key}: {second.isoformat()}`", severity="warning"))
+        return first
 
     def flag(self, key: str) -> bool:
         f = self.fields.get(key)
@@ -221,8 +251,8 @@ def _parse(path: str, text: str, zone: ZoneInfo, md: MarkdownRenderer, unicode_s
     reader = _Reader(path, parts.fields, zone, unicode_slugs, warnings=warnings)
     is_page = path.startswith(PAGES_DIR)
     body_html = md.render(parts.body)
-    if sanitize:
-        body_html = clean_html(body_html)
+    # Always, trusted newsroom or not: a `javascript:` link is never journalism.
+    body_html = clean_html(body_html) if sanitize else strip_script_urls(body_html)
     if is_page:
         doc = _page(reader, path, body_html, unicode_slugs)
     else:
@@ -240,8 +270,11 @@ def _slug(reader: _Reader, path: str, title: str, unicode_slugs: bool) -> str:
         written = reader.fields["slug"].text.strip()
         if not is_valid_slug(written):
             shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in written)
+            if len(written.encode("utf-8")) > MAX_SLUG_BYTES:
+                shown = f"{shown[:40]}…"
             reader.fail("slug", f"`slug: {shown}` is not a valid URL name",
-                        "use only letters, digits and hyphens, e.g. `slug: my-story`")
+                        "use only letters, digits and hyphens, at most "
+                        f"{MAX_SLUG_BYTES} bytes, e.g. `slug: my-story`")
         return given
     slug = slugify(PurePosixPath(path).stem, unicode_slugs)
     if not slug:
