@@ -4,10 +4,20 @@ Every method mirrors the output: files that changed are sent, files the build no
 makes are removed, and what the host needs that the build does not make (CNAME,
 .nojekyll, the .git folder) is kept. The output is checked first; a site that fails
 `newsgen check` is not published.
+
+Its invariant: a deploy deletes or replaces only files that newsgen's last deploy there
+wrote. Each deploy to a folder or rsync target leaves a marker (MARKER) listing the files
+it sent; the next one deletes only listed files the build no longer makes. A folder with
+no marker that holds anything else is refused unless --force (a home folder used as a
+target once lost `.ssh/` that way), and the home folder, `/` and the site folder are
+refused always. With --force, files in the way are replaced, but nothing unlisted is
+ever deleted. A git branch is the exception: it is newsgen's whole tree, and its history
+keeps every earlier version.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -19,8 +29,11 @@ from pathlib import Path
 
 from generator.checker import check_site, output_folder
 from generator.commandline import add_site_option
+from generator.errors import BuildError
+from generator.locks import site_lock
 
-KEEP = frozenset({".git", "CNAME", ".nojekyll"})  # host files a mirror never deletes
+MARKER = ".newsgen-deploy.json"  # at the destination: the files the last deploy sent
+KEEP = frozenset({".git", "CNAME", ".nojekyll", MARKER})  # a mirror never deletes these
 _REMOTE = re.compile(r"^(?:[\w.-]+@)?[\w.-]{2,}:(?!//)")  # user@host:path, not C: or a URL
 
 
@@ -36,15 +49,48 @@ class Change:
 
 
 def _files(root: Path, keep: frozenset[str] = frozenset()) -> dict[str, Path]:
-    found = {}
+    found: dict[str, Path] = {}
     if not root.is_dir():
         return found
     for path in root.rglob("*"):
         rel = path.relative_to(root)
-        if rel.parts[0] in keep or not (path.is_file() or path.is_symlink()):
+        if rel.parts[0] in keep or rel.parts[0].startswith(".newsgen") or \
+                not (path.is_file() or path.is_symlink()):
             continue
         found[rel.as_posix()] = path
     return found
+
+
+def refuse_target(dest: Path, site_dir: Path) -> None:
+    """The folders no deploy may mirror into, whatever the options."""
+    dest = dest.resolve()
+    site = site_dir.resolve()
+    if dest in (Path("/"), Path.home().resolve()) or dest == site or dest in site.parents:
+        raise DeployError(f"refusing to deploy into {dest}: it is the root, a home folder or "
+                          "holds the site; choose a folder of its own, such as /var/www/news")
+
+
+def deployed_before(dest: Path) -> set[str] | None:
+    """The files newsgen's last deploy to dest sent, or None when it never deployed there."""
+    try:
+        data = json.loads((dest / MARKER).read_text(encoding="utf-8"))
+        return set(data["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _marker(files) -> str:
+    return json.dumps({"files": sorted(files), "by": "newsgen deploy"}, indent=0)
+
+
+def _refuse_foreign(dest: Path, before: set[str] | None, force: bool) -> None:
+    if before is None and not force:
+        foreign = sorted(_files(dest, KEEP))
+        if foreign:
+            raise DeployError(f"refusing to deploy into {dest}: newsgen has not deployed there "
+                              f"before and it holds other files (such as {foreign[0]}); "
+                              "deploy into an empty folder, or pass --force (newsgen then "
+                              "replaces files in the way but deletes none of them)")
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -56,14 +102,37 @@ def _same(a: Path, b: Path) -> bool:
     return a.read_bytes() == b.read_bytes()
 
 
-def plan_mirror(src: Path, dest: Path, keep: frozenset[str] = KEEP) -> list[Change]:
-    """What makes dest a copy of src, leaving `keep` names at dest's top alone."""
+def plan_mirror(src: Path, dest: Path, keep: frozenset[str] = KEEP,
+                owned: set[str] | None = None, force: bool = False) -> list[Change]:
+    """What makes dest a copy of src, leaving `keep` names at dest's top alone and
+    deleting only files in `owned` (all of them when owned is None: a tree of newsgen's
+    own, such as a deploy branch). Without `force`, a file newsgen did not send that is
+    in the way is an error."""
     have, want = _files(dest, keep), _files(src)
+    deletable = set(have) if owned is None else set(have) & owned
+    in_the_way = sorted(rel for rel in set(want) & set(have) - deletable
+                        if have[rel].is_symlink() or not _same(want[rel], have[rel]))
+    if in_the_way and not force:
+        raise DeployError(f"refusing to replace {dest / in_the_way[0]}"
+                          f"{f' and {len(in_the_way) - 1} more' if len(in_the_way) > 1 else ''}: "
+                          "newsgen's last deploy did not write it; move it away, or pass --force")
     changes = [Change("add", rel) for rel in sorted(set(want) - set(have))]
     changes += [Change("update", rel) for rel in sorted(set(want) & set(have))
                 if have[rel].is_symlink() or not _same(want[rel], have[rel])]
-    changes += [Change("delete", rel) for rel in sorted(set(have) - set(want))]
+    changes += [Change("delete", rel) for rel in sorted(deletable - set(want))]
+    _refuse_folders_in_the_way(src, dest, want, deletable)
     return changes
+
+
+def _refuse_folders_in_the_way(src: Path, dest: Path, want: dict, deletable: set[str]) -> None:
+    """A file of the build where dest has a folder holding files newsgen may not delete."""
+    for rel in want:
+        target = dest / rel
+        if target.is_dir() and not target.is_symlink():
+            below = {p.relative_to(dest).as_posix() for p in target.rglob("*") if not p.is_dir()}
+            if below - deletable:
+                raise DeployError(f"refusing to replace the folder {target}: it holds files "
+                                  f"newsgen's last deploy did not write ({sorted(below - deletable)[0]})")
 
 
 def apply_mirror(src: Path, dest: Path, changes: list[Change]) -> None:
@@ -76,7 +145,7 @@ def apply_mirror(src: Path, dest: Path, changes: list[Change]) -> None:
             _prune(target.parent, dest)
             continue
         if target.is_dir() and not target.is_symlink():
-            shutil.rmtree(target)  # a folder where the build now has a file
+            shutil.rmtree(target)  # checked: only files newsgen sent were below it
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.newsgen-tmp")
         shutil.copy2(src / change.path, tmp)
@@ -92,30 +161,98 @@ def _prune(folder: Path, root: Path) -> None:
         folder = folder.parent
 
 
-def deploy_folder(src: Path, dest: Path, dry_run: bool = False) -> list[str]:
-    """Mirror into a local folder without rsync."""
-    changes = plan_mirror(src, dest)
+def deploy_folder(src: Path, dest: Path, dry_run: bool = False, force: bool = False) -> list[str]:
+    """Mirror into a local folder without rsync; the marker is written last."""
+    before = deployed_before(dest)
+    _refuse_foreign(dest, before, force)
+    changes = plan_mirror(src, dest, owned=before or set(), force=force)
     if not dry_run:
         dest.mkdir(parents=True, exist_ok=True)
         apply_mirror(src, dest, changes)
+        sent = set(_files(src))
+        if before != sent:
+            tmp = dest / f"{MARKER}.tmp"
+            tmp.write_text(_marker(sent), encoding="utf-8")
+            os.replace(tmp, dest / MARKER)
     return [str(c) for c in changes]
 
 
-def deploy_rsync(src: Path, target: str, dry_run: bool = False) -> list[str]:
-    """Mirror with rsync to a local path or user@host:path; returns rsync's change list."""
+def deploy_rsync(src: Path, target: str, dry_run: bool = False, force: bool = False) -> list[str]:
+    """Mirror with rsync to a local path or user@host:path; returns rsync's change list.
+
+    rsync's own --delete would remove everything else at the target, so the target's
+    marker is fetched first; the copy runs without --delete, and a second run deletes
+    exactly the files the last deploy sent that the build no longer makes.
+    """
     rsync = shutil.which("rsync")
     if rsync is None:
         raise DeployError("rsync is not installed (Debian: apt-get install rsync)")
-    # --checksum: a fresh build has new file times, but only changed bytes should travel.
-    command = [rsync, "--recursive", "--links", "--times", "--checksum", "--delete",
-               "--itemize-changes", "--omit-dir-times"]
-    command += [f"--filter=P /{name}" for name in sorted(KEEP)]
-    command += ["--dry-run"] if dry_run else []
-    command += [f"{src}/", target if target.endswith("/") else target + "/"]
+    target = target if target.endswith("/") else target + "/"
+    with tempfile.TemporaryDirectory(prefix="newsgen-rsync-") as tmp:
+        work = Path(tmp)
+        before = _remote_marker(rsync, target, work)
+        there = _remote_files(rsync, target)
+        if before is None and there and not force:
+            raise DeployError(f"refusing to deploy into {target}: newsgen has not deployed "
+                              f"there before and it holds other files (such as {there[0]}); "
+                              "deploy into an empty folder, or pass --force (nothing there "
+                              "is then deleted)")
+        sent = set(_files(src))
+        in_the_way = sorted(set(there) & sent - (before or set()))
+        if in_the_way and before is not None and not force:
+            raise DeployError(f"refusing to replace {target}{in_the_way[0]}: newsgen's last "
+                              "deploy did not write it; move it away, or pass --force")
+        (work / "marker").mkdir()
+        (work / "marker" / MARKER).write_text(_marker(sent), encoding="utf-8")
+        # --checksum: a fresh build has new file times, but only changed bytes should travel.
+        common = [rsync, "--recursive", "--links", "--times", "--checksum",
+                  "--itemize-changes", "--omit-dir-times", "--exclude=/.newsgen*/",
+                  *(["--dry-run"] if dry_run else [])]
+        lines = _rsync([*common, f"{src}/", f"{work / 'marker'}/", target])
+        stale = sorted((before or set()) - sent)
+        if stale:
+            lines += _rsync_delete(common, stale, work, target)
+    return [line for line in lines if line and not line.startswith(".d")
+            and not line.endswith(MARKER)]
+
+
+def _rsync_delete(common: list[str], stale: list[str], work: Path, target: str) -> list[str]:
+    """Delete exactly `stale` at the target: each is named as a source that is missing
+    (--delete-missing-args) from an empty tree holding only their folders."""
+    skeleton = work / "skeleton"
+    for rel in stale:
+        (skeleton / rel).parent.mkdir(parents=True, exist_ok=True)
+    (work / "stale").write_text("\n".join(stale) + "\n", encoding="utf-8")
+    return _rsync([*common, "--delete-missing-args", f"--files-from={work / 'stale'}",
+                   f"{skeleton}/", target])
+
+
+def _rsync(command: list[str]) -> list[str]:
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         raise DeployError(f"rsync failed ({done.returncode}): {done.stderr.strip()}")
-    return [line for line in done.stdout.splitlines() if line and not line.startswith(".d")]
+    return done.stdout.splitlines()
+
+
+def _remote_marker(rsync: str, target: str, work: Path) -> set[str] | None:
+    done = subprocess.run([rsync, target + MARKER, str(work / MARKER)], capture_output=True,
+                          text=True)
+    return deployed_before(work) if done.returncode == 0 else None
+
+
+def _remote_files(rsync: str, target: str) -> list[str]:
+    """The files the target holds besides the host's own ([] when it does not exist)."""
+    done = subprocess.run([rsync, "--list-only", "--recursive", target], capture_output=True,
+                          text=True)
+    if done.returncode != 0:
+        return []
+    files = []
+    for line in done.stdout.splitlines():
+        fields = line.split(None, 4)  # mode, size, date, time, name
+        if len(fields) == 5 and not fields[0].startswith("d") and \
+                fields[4].split("/")[0] not in KEEP:
+            files.append(fields[4])
+    return sorted(files)
 
 
 class DeployError(Exception):
@@ -196,12 +333,27 @@ def add_deploy_command(commands) -> None:
     p.add_argument("--cname", metavar="DOMAIN", help="with --branch: write CNAME (custom domain)")
     p.add_argument("--message", "-m", default="", help="with --branch: the commit message")
     p.add_argument("--rsync", action="store_true", help="use rsync for a local folder too")
+    p.add_argument("--force", action="store_true",
+                   help="deploy into a folder newsgen has not deployed to before even though "
+                   "it holds other files, replacing files in the way (none is deleted)")
     p.add_argument("--dry-run", "-n", action="store_true",
                    help="list what would change, change nothing")
     p.set_defaults(run=run_deploy)
 
 
 def run_deploy(args) -> int:
+    """Check and publish, holding the site's build lock: a build that starts meanwhile
+    waits, so no half-committed output is ever sent."""
+    try:
+        with site_lock(args.site.resolve(), on_wait=lambda m: print(m, file=sys.stderr)):
+            return _check_and_deploy(args)
+    except BuildError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+
+
+def _check_and_deploy(args) -> int:
     report = check_site(args.site, args.output, None)
     if report is None:
         return 1
@@ -230,9 +382,12 @@ def _deploy(src: Path, args) -> list[str]:
         remote = str(Path(args.target).resolve()) if Path(args.target).exists() else args.target
         return deploy_git(src, remote, args.branch, args.dry_run, args.message,
                           args.cname or "")
+    force = getattr(args, "force", False)
+    if not _REMOTE.match(args.target):
+        dest = Path(args.target).resolve()
+        refuse_target(dest, getattr(args, "site", None) or src.parent)
+        if dest == src or src in dest.parents or dest in src.parents:
+            raise DeployError(f"{dest} overlaps the output folder {src}")
     if args.rsync or _REMOTE.match(args.target):
-        return deploy_rsync(src, args.target, args.dry_run)
-    dest = Path(args.target).resolve()
-    if dest == src or src in dest.parents or dest in src.parents:
-        raise DeployError(f"{dest} overlaps the output folder {src}")
-    return deploy_folder(src, dest, args.dry_run)
+        return deploy_rsync(src, args.target, args.dry_run, force)
+    return deploy_folder(src, dest, args.dry_run, force)

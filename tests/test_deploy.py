@@ -10,7 +10,7 @@ from conftest import article, require_tool
 from generator.cli import main
 from generator.deploy import deploy_folder, deploy_git, deploy_rsync
 
-HOST_FILES = {".git", ".nojekyll", "CNAME"}
+HOST_FILES = {".git", ".nojekyll", "CNAME", ".newsgen-deploy.json"}
 
 
 def tree(root, skip=HOST_FILES) -> dict[str, bytes]:

@@ -171,6 +171,8 @@ def test_a_newsroom_from_init_to_deploy(tmp_path, capsys):
     assert main(["deploy", str(www), "--site", str(site), "--dry-run"]) == 0
     assert not www.exists()
     assert main(["deploy", str(www), "--site", str(site)]) == 0
+    # The same tree, plus the marker that says which files this deploy sent.
     assert sorted(p.relative_to(www) for p in www.rglob("*")) == \
-        sorted(p.relative_to(site / "output") for p in (site / "output").rglob("*"))
+        sorted([Path(".newsgen-deploy.json")] +
+               [p.relative_to(site / "output") for p in (site / "output").rglob("*")])
     assert any(Path(www).glob("2026/11/24/ayatollah-with-one-foot-out-the-door*/index.html"))
