@@ -656,11 +656,16 @@ def _forked_map(fn: Callable, items: list, jobs: int) -> Iterator:
     # of memory) then fails the build with BrokenProcessPool instead of hanging it.
     context = multiprocessing.get_context("fork")
     chunk = max(1, min(64, len(items) // (jobs * 8)))
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_adopt, initargs=(fn, items))
     try:
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_adopt,
-                                 initargs=(fn, items)) as pool:
-            yield from pool.map(_run_item, range(len(items)), chunksize=chunk)
-    except BrokenProcessPool:
+        yield from pool.map(_run_item, range(len(items)), chunksize=chunk)
+        pool.shutdown()
+    except BaseException as exc:
+        # Interrupted (Ctrl-C, SIGTERM, a failure downstream): drop the queued work rather
+        # than render the rest of the site for nobody; running chunks end on their own.
+        pool.shutdown(wait=False, cancel_futures=True)
+        if not isinstance(exc, BrokenProcessPool):
+            raise
         raise BuildError([Problem("newsgen", None, "a worker process died during the build "
                                   "(killed, perhaps for lack of memory)",
                                   "free some memory, or build with fewer workers: --jobs 1")]

@@ -50,6 +50,10 @@ PREVIEW_DIR = "preview"  # under the site's cache folder: the preview's own buil
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
 PING_SECONDS = 15  # a comment line this often lets the server notice closed tabs
+IDLE_SECONDS = 20  # a connection silent this long is closed (each one holds a thread)
+BACKLOG = 511  # connections the kernel queues while every thread is busy (nginx's default)
+ALLOWED_METHODS = "GET, HEAD"
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 MAX_LISTED_FILES = 500  # beyond this, every tab reloads instead of checking the list
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
@@ -353,6 +357,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server_version = "newsgen-preview"
     sys_version = ""
+    # A socket timeout: a keep-alive connection left idle, or a client that stops
+    # reading, frees its thread instead of holding it for ever. Event streams write a
+    # ping well within it.
+    timeout = IDLE_SECONDS
 
     @property
     def preview(self) -> Preview:
@@ -364,16 +372,27 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:  # noqa: N802
         self._respond(send_body=False)
 
+    def _not_allowed(self) -> None:
+        # 405 with Allow, not http.server's 501: the method exists, this server refuses it.
+        self._send(405, "text/plain; charset=utf-8", b"method not allowed\n", True,
+                   {"Allow": ALLOWED_METHODS})
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _not_allowed
+
     def log_message(self, format: str, *args) -> None:  # noqa: A002
         pass  # a writer wants build results in the terminal, not an access log
 
     def _respond(self, send_body: bool) -> None:
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) > 1:  # which one would a proxy in front have checked?
+            self._send(400, "text/plain; charset=utf-8", b"more than one Host header\n", send_body)
+            return
         # DNS rebinding: a page on evil.example resolved to 127.0.0.1 still says its name.
         if not self.preview.host_allowed(self.headers.get("Host")):
             self._send(403, "text/plain; charset=utf-8", b"unexpected Host header\n", send_body)
             return
         if self.path.split("?", 1)[0] == EVENTS_PATH:
-            self._stream_events()
+            self._stream_events(send_body)
             return
         if self.path.split("?", 1)[0] == WORKER_PATH:
             self._send(200, "text/javascript; charset=utf-8", WORKER_JS.encode(), send_body)
@@ -404,12 +423,42 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 self._send(status, kind, body, send_body)
                 return
             with path.open("rb") as f:
-                size = path.stat().st_size
-                self._headers(status, kind, size)
+                size = os.fstat(f.fileno()).st_size
+                part = self._range(size) if status == 200 else None
+                if part == "unsatisfiable":
+                    self._send(416, "text/plain; charset=utf-8", b"", send_body,
+                               {"Content-Range": f"bytes */{size}"})
+                    return
+                if part is None:
+                    self._headers(status, kind, size, {"Accept-Ranges": "bytes"})
+                    if send_body:
+                        shutil.copyfileobj(f, self.wfile)
+                    return
+                start, end = part
+                self._headers(206, kind, end - start + 1,
+                              {"Content-Range": f"bytes {start}-{end}/{size}",
+                               "Accept-Ranges": "bytes"})
                 if send_body:
-                    shutil.copyfileobj(f, self.wfile)
+                    f.seek(start)
+                    _copy_part(f, self.wfile, end - start + 1)
         except FileNotFoundError:
             self._send(404, "text/plain; charset=utf-8", b"not found\n", send_body)
+
+    def _range(self, size: int) -> tuple[int, int] | str | None:
+        """(first, last byte) of a single satisfiable `Range: bytes=` request (Safari
+        plays video only through them); "unsatisfiable"; or None for the whole file
+        (no Range, several ranges, or one we do not understand, as RFC 9110 allows)."""
+        match = _RANGE.match((self.headers.get("Range") or "").strip())
+        if match is None or match.group(1) == match.group(2) == "":
+            return None
+        first, last = match.groups()
+        if first == "":  # the last N bytes
+            start, end = max(0, size - int(last)), size - 1
+        else:
+            start, end = int(first), min(size - 1, int(last)) if last else size - 1
+        if start >= size or start > end:
+            return "unsatisfiable"
+        return start, end
 
     def _headers(self, status: int, kind: str, length: int, extra: dict | None = None) -> None:
         self.send_response(status)
@@ -427,7 +476,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if send_body:
             self.wfile.write(body)
 
-    def _stream_events(self) -> None:
+    def _stream_events(self, send_body: bool = True) -> None:
+        if not send_body:  # HEAD: the headers a stream would have, and no stream
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         events = self.preview.events
         q = events.subscribe()  # before the headers: once the tab sees them, it is listening
         try:
@@ -448,8 +504,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
                     return
                 self.wfile.write(message)
                 self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
-            return  # the tab was closed or reloaded
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            return  # the tab was closed or reloaded, or stopped reading
         finally:
             events.unsubscribe(q)
 
@@ -458,6 +514,7 @@ class PreviewHTTPServer(ThreadingHTTPServer):
     """A threading server (each event stream holds a thread) that shrugs off closed tabs."""
 
     daemon_threads = True
+    request_queue_size = BACKLOG
 
     def __init__(self, address, preview: Preview):
         self.preview = preview
@@ -497,6 +554,7 @@ class Preview:
         self._lock_file = None  # held while this preview uses the site's preview folder
         self.out_dir, self._owns_out_dir = self._choose_out_dir(options)
         self.httpd: PreviewHTTPServer | None = None
+        self._serving: threading.Thread | None = None  # runs httpd.serve_forever once started
         self.port, self.public_host = options.port, options.host  # real ones once bound
         self.rebuilder = Rebuilder(self.rebuild, quiet=options.quiet)
         self.watcher = Watcher(self.site_dir, self.rebuilder.add,
@@ -555,8 +613,9 @@ class Preview:
         self.rebuild(None)
         self.watcher.start(self._theme_dirs())
         self.rebuilder.start()
-        threading.Thread(target=self.httpd.serve_forever, name="newsgen-http",
-                         daemon=True).start()
+        self._serving = threading.Thread(target=self.httpd.serve_forever, name="newsgen-http",
+                                         daemon=True)
+        self._serving.start()
         return self.url
 
     def wait(self) -> None:
@@ -571,7 +630,8 @@ class Preview:
         finished = self.rebuilder.stop(build_timeout)
         self.events.close()
         if self.httpd is not None:
-            self.httpd.shutdown()
+            if self._serving is not None:  # shutdown() waits for a loop that must have started
+                self.httpd.shutdown()
             self.httpd.server_close()
         if self._owns_out_dir:
             shutil.rmtree(self.out_dir, ignore_errors=True)
@@ -714,6 +774,15 @@ class Preview:
             return list(load_theme(self.site_dir, config.theme).dirs)
         except BuildError:
             return []
+
+
+def _copy_part(source, sink, length: int) -> None:
+    while length > 0:
+        chunk = source.read(min(length, 1 << 16))
+        if not chunk:
+            return
+        sink.write(chunk)
+        length -= len(chunk)
 
 
 def _build_scope(changed: set[str] | None) -> set[str] | None:
