@@ -371,8 +371,10 @@ def write_outputs(outputs: Iterable, render: Callable[[object], bytes], out_dir:
             manifest.trusted = True  # every unchanged output was found in place
             return report  # nothing to commit: a no-change rebuild writes no file at all
         _check_targets(staged, set(removes), out_dir, manifest, overwrite)
+        _check_staged(staged, stage / FILES)
         plan = {"moves": staged, "removes": removes,
                 "records": {p: manifest.entries[p] for p in removes},
+                "previous": {p: manifest.entries[p] for p in staged if p in manifest.entries},
                 "manifest": str(manifest.path) if manifest.path else None, "delta": delta}
         try:
             _write_atomically(stage / JOURNAL, json.dumps(plan))
@@ -612,6 +614,15 @@ def _in_the_way(target: Path, rel: str, removes: set[str], out_dir: Path, manife
     return None
 
 
+def _check_staged(staged: list[str], files: Path) -> None:
+    """Every staged file is still there before the journal promises to move it."""
+    missing = [rel for rel in staged if not os.path.isfile(files.joinpath(*rel.split("/")))]
+    if missing:
+        raise BuildError([Problem(str(files / missing[0]), None, f"{len(missing)} staged file(s) "
+                                  "disappeared before the commit (something else removed them)",
+                                  "build again; make sure nothing else cleans that folder")])
+
+
 def _files_below(folder: Path, out_dir: Path) -> list[str]:
     found = []
     for top, dirs, files in os.walk(folder):
@@ -652,6 +663,7 @@ def _apply(plan: dict, out_dir: Path, stage: Path, report: WriteReport,
     """Carry out a commit plan; safe to run again after a kill at any point."""
     root = out_dir.resolve()
     records = plan.get("records", {})
+    lost: list[str] = []
     for rel in plan["removes"]:
         target = safe_join(out_dir, rel)
         known = Written.of(records[rel]) if rel in records else None
@@ -664,7 +676,8 @@ def _apply(plan: dict, out_dir: Path, stage: Path, report: WriteReport,
         source = safe_join(stage / FILES, rel)
         if not source.exists():
             if recovering:
-                continue  # moved before the kill
+                lost.append(rel)  # moved before the kill, or taken by someone else
+                continue
             raise BuildError([Problem(str(source), None, "a staged file disappeared before the "
                                       "commit (something else removed it)",
                                       "build again; make sure nothing else cleans that folder")])
@@ -676,7 +689,28 @@ def _apply(plan: dict, out_dir: Path, stage: Path, report: WriteReport,
         os.replace(source, target)
         report.written.append(rel)
     if plan.get("manifest"):
-        _save_manifest(plan, manifest)
+        _save_manifest(_without_lost(plan, lost, out_dir), manifest)
+
+
+def _without_lost(plan: dict, lost: list[str], out_dir: Path) -> dict:
+    """The plan, with the manifest told the truth about staged files a recovery did not
+    find: moved before the kill when the target holds the new bytes; else the previous
+    record if the old file is still there, else nothing (the next build writes it anew)."""
+    delta = plan.get("delta")
+    if not lost or delta is None:
+        return plan
+    new, drop = dict(delta["set"]), list(delta["drop"])
+    for rel in lost:
+        target = out_dir.joinpath(*rel.split("/"))
+        if rel in new and _still_ours(target, Written.of(new[rel])):
+            continue
+        previous = plan.get("previous", {}).get(rel)
+        if previous is not None and _still_ours(target, Written.of(previous)):
+            new[rel] = previous
+        else:
+            new.pop(rel, None)
+            drop.append(rel)
+    return {**plan, "delta": {"set": new, "drop": drop}}
 
 
 def _remove_empty_tree(folder: Path) -> None:
