@@ -47,6 +47,7 @@ import json
 import os
 import re
 import shutil
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -556,27 +557,24 @@ def _removable(stale: list[str], out_dir: Path, manifest: Manifest,
     return removes
 
 
+_IN_THE_WAY_HINT = ("move it out of the output folder (newsgen replaces only files it wrote), "
+                    "or build with --overwrite to let newsgen replace it")
+
+
 def _check_targets(staged: list[str], removes: set[str], out_dir: Path, manifest: Manifest,
                    overwrite: bool) -> None:
     """Every file the commit would move in may take its place: refuse foreign files,
-    folders and links in the way, and folders that cannot be written, naming each."""
+    folders and links in the way, and folders that cannot be written, naming each.
+    A cold build stages thousands of files into the same few folders, so each folder is
+    judged once (folders: folder -> problem or None)."""
     root = out_dir.resolve()
     problems: list[Problem] = []
-    writable: dict[Path, bool] = {}
+    folders: dict[Path, Problem | None] = {}
     for rel in staged:
         target = safe_join(out_dir, rel)
-        _ensure_inside(target, out_dir, root)
         found = _in_the_way(target, rel, removes, out_dir, manifest, overwrite)
         if found is None:
-            folder = _first_existing(target.parent)
-            if folder not in writable:
-                writable[folder] = os.access(folder, os.W_OK)
-            if not writable[folder]:
-                found = Problem(str(folder), None, "cannot write in this folder: "
-                                + ("the file system is read-only" if _read_only(folder)
-                                   else "permission denied"),
-                                "choose a writable output folder with --output, or fix its "
-                                "permissions")
+            found = _folder_problem(target.parent, rel, removes, out_dir, root, folders)
         if found is not None:
             problems.append(found)
     if problems:
@@ -585,33 +583,66 @@ def _check_targets(staged: list[str], removes: set[str], out_dir: Path, manifest
 
 def _in_the_way(target: Path, rel: str, removes: set[str], out_dir: Path, manifest: Manifest,
                 overwrite: bool) -> Problem | None:
-    """Why `target` may not be replaced by newsgen's file, or None."""
-    hint = ("move it out of the output folder (newsgen replaces only files it wrote), or "
-            "build with --overwrite to let newsgen replace it")
-    if os.path.islink(target):
-        return Problem(str(target), None, "a link newsgen did not make is in the way", hint)
-    if target.is_dir():
+    """Why the file at `target`, if there is one, may not be replaced by newsgen's."""
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        return None  # an ancestor is a file: _folder_problem names it
+    if stat.S_ISLNK(mode):
+        return Problem(str(target), None, "a link newsgen did not make is in the way",
+                       _IN_THE_WAY_HINT)
+    if stat.S_ISDIR(mode):
         foreign = [p for p in _files_below(target, out_dir) if p not in removes]
         if foreign:
             return Problem(str(target), None, "a folder is where newsgen writes a file, and it "
-                           f"holds files newsgen did not write (such as {foreign[0]})", hint)
+                           f"holds files newsgen did not write (such as {foreign[0]})",
+                           _IN_THE_WAY_HINT)
         return None  # it only holds stale files of ours, removed first
-    if target.exists():
-        known = manifest.entries.get(rel)
-        if overwrite or _still_ours(target, known):
-            return None
-        what = "changed since newsgen wrote it" if known else "not written by newsgen"
-        return Problem(str(target), None, f"the file is {what}; refusing to replace it", hint)
-    folder = target.parent
-    while folder != out_dir:  # an ancestor that is a file would stop the mkdir
-        if os.path.lexists(folder) and (os.path.islink(folder) or not folder.is_dir()):
-            ancestor = folder.relative_to(out_dir).as_posix()
-            if ancestor in removes:
-                return None  # a stale file of ours: removed before the move
-            return Problem(str(folder), None, f"a file newsgen did not write is where it needs "
-                           f"the folder for {rel}", hint)
-        folder = folder.parent
-    return None
+    known = manifest.entries.get(rel)
+    if overwrite or _still_ours(target, known):
+        return None
+    what = "changed since newsgen wrote it" if known else "not written by newsgen"
+    return Problem(str(target), None, f"the file is {what}; refusing to replace it",
+                   _IN_THE_WAY_HINT)
+
+
+def _folder_problem(folder: Path, rel: str, removes: set[str], out_dir: Path, root: Path,
+                    judged: dict[Path, Problem | None]) -> Problem | None:
+    """Why a file cannot be moved into `folder`: a file of someone else's where a folder
+    must be, a link out of the output, or a folder (or the nearest one that exists, where
+    mkdir will write) that cannot be written."""
+    if folder in judged:
+        return judged[folder]
+    try:
+        mode = os.lstat(folder).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        mode = None
+    if mode is None:  # made by the commit: its parent decides
+        found = _folder_problem(folder.parent, rel, removes, out_dir, root, judged) \
+            if folder != out_dir and folder.parent != folder else None
+    elif stat.S_ISDIR(mode):
+        found = None if folder == out_dir or _is_inside(folder, root) else Problem(
+            str(folder), None, f"refusing to write through a symbolic link that leaves {root}",
+            f"remove the link {folder} from the output folder")
+        if found is None and not os.access(folder, os.W_OK):
+            found = Problem(str(folder), None, "cannot write in this folder: "
+                            + ("the file system is read-only" if _read_only(folder)
+                               else "permission denied"),
+                            "choose a writable output folder with --output, or fix its "
+                            "permissions")
+    elif stat.S_ISLNK(mode) and os.path.isdir(folder):
+        found = None if _is_inside(folder, root) else Problem(
+            str(folder), None, f"refusing to write through a symbolic link that leaves {root}",
+            f"remove the link {folder} from the output folder")
+    elif folder != out_dir and folder.relative_to(out_dir).as_posix() in removes:
+        found = None  # a stale file of ours: removed before the move
+    else:
+        found = Problem(str(folder), None, "a file newsgen did not write is where it needs the "
+                        f"folder for {rel}", _IN_THE_WAY_HINT)
+    judged[folder] = found
+    return found
 
 
 def _check_staged(staged: list[str], files: Path) -> None:
@@ -629,13 +660,6 @@ def _files_below(folder: Path, out_dir: Path) -> list[str]:
         for name in files + [d for d in dirs if os.path.islink(os.path.join(top, d))]:
             found.append(Path(top, name).relative_to(out_dir).as_posix())
     return sorted(found)
-
-
-def _first_existing(folder: Path) -> Path:
-    """The folder, or its nearest ancestor that exists (where mkdir will write)."""
-    while not folder.exists() and folder.parent != folder:
-        folder = folder.parent
-    return folder
 
 
 def _read_only(folder: Path) -> bool:
