@@ -120,11 +120,11 @@ def plan_mirror(src: Path, dest: Path, keep: frozenset[str] = KEEP,
     changes += [Change("update", rel) for rel in sorted(set(want) & set(have))
                 if have[rel].is_symlink() or not _same(want[rel], have[rel])]
     changes += [Change("delete", rel) for rel in sorted(deletable - set(want))]
-    _refuse_folders_in_the_way(src, dest, want, deletable)
+    _refuse_folders_in_the_way(dest, want, deletable)
     return changes
 
 
-def _refuse_folders_in_the_way(src: Path, dest: Path, want: dict, deletable: set[str]) -> None:
+def _refuse_folders_in_the_way(dest: Path, want: dict, deletable: set[str]) -> None:
     """A file of the build where dest has a folder holding files newsgen may not delete."""
     for rel in want:
         target = dest / rel
