@@ -46,6 +46,7 @@ from generator.sources import (
     SourceTree,
     content_files,
     digest_bytes,
+    file_digest,
     is_content,
     scan_static,
     unreadable,
@@ -355,7 +356,7 @@ class Builder:
                     content.pop(rel, None)
                     path = str(site_dir / rel)
                     if os.path.lexists(path) and usable(root, rel, path, findings):
-                        digest = _digest(rel, path, findings, digest_bytes_of)
+                        digest = file_digest(rel, path, findings)
                         if digest:
                             content[rel] = SourceFile(rel, digest)
             self._stamps = None  # the stamps on disk are not refreshed by a partial scan
@@ -363,8 +364,8 @@ class Builder:
             self._stamps = stamps = FileStamps(cache_dir)
             content = {}
             for rel, path in content_files(site_dir, findings):
-                digest = _digest(rel, path, findings, partial(stamps.digest, rel=rel,
-                                                              hasher=digest_bytes))
+                digest = file_digest(rel, path, findings, partial(stamps.digest, rel=rel,
+                                                                  hasher=digest_bytes))
                 if digest:
                     content[rel] = SourceFile(rel, digest)
         if findings.problems:
@@ -531,22 +532,6 @@ class _MemoryBytecodeCache(jinja2.BytecodeCache):
         self._code[bucket.key] = bucket.bytecode_to_string()
 
 
-def digest_bytes_of(path: str) -> str:
-    with open(path, "rb") as f:
-        return digest_bytes(f.read())
-
-
-def _digest(rel: str, path: str, findings: Findings, digest: Callable[[str], str]) -> str:
-    """The file's digest, or "" with the reason in findings when it cannot be read."""
-    try:
-        return digest(path)
-    except FileNotFoundError:
-        return ""  # removed since it was listed: it is simply gone
-    except OSError as exc:
-        findings.problems.append(unreadable(rel, exc))
-        return ""
-
-
 def _drift(last: _Model | None, keys: dict[str, str]) -> int:
     """How many sources differ from a saved model's."""
     return sum(1 for rel, key in keys.items() if last is None or last.keys.get(rel) != key)
@@ -597,7 +582,7 @@ def _parse_file(site_dir: Path, source, config: SiteConfig, md: MarkdownRenderer
     try:
         data = (site_dir / source.rel).read_bytes()
     except OSError as exc:
-        raise ContentError(unreadable(source.rel, exc)) from None
+        raise ContentError(unreadable(source.rel, exc.strerror or str(exc))) from None
     if len(data) > MAX_SOURCE_BYTES:
         raise ContentError(Problem(source.rel, None,
                                    f"the file is {len(data):,} bytes, over the limit of "

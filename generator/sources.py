@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,7 +95,7 @@ def scan_static(site_dir: Path, findings: Findings) -> tuple[StaticFile, ...]:
         try:
             st = os.stat(path)
         except OSError as exc:
-            findings.problems.append(unreadable(rel, exc))
+            findings.problems.append(unreadable(rel, exc.strerror or str(exc)))
             continue
         files.append(StaticFile(rel[prefix:], path, f"{st.st_size}:{st.st_mtime_ns}"))
     return tuple(sorted(files, key=lambda s: s.rel))
@@ -114,7 +114,7 @@ def walk(site_dir: Path, folder: str, findings: Findings) -> Iterator[tuple[str,
             with os.scandir(path) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            findings.problems.append(unreadable(rel + "/", exc))
+            findings.problems.append(unreadable(rel + "/", exc.strerror or str(exc)))
             continue
         folders = []
         for entry in entries:
@@ -152,7 +152,7 @@ def usable(root: str, rel: str, path: str, findings: Findings) -> bool:
     except FileNotFoundError:
         return False  # removed since it was listed
     except OSError as exc:
-        findings.problems.append(unreadable(rel, exc))
+        findings.problems.append(unreadable(rel, exc.strerror or str(exc)))
         return False
     if stat.S_ISDIR(mode):
         return False
@@ -167,17 +167,32 @@ def usable(root: str, rel: str, path: str, findings: Findings) -> bool:
 def readable(rel: str, path: str, findings: Findings) -> bool:
     if os.access(path, os.R_OK):
         return True
-    findings.problems.append(Problem(rel, None, "cannot read the file: permission denied",
-                                     "give yourself read access (chmod u+r), or move it out of "
-                                     "the site folder; nothing is published while part of the "
-                                     "site cannot be read"))
+    findings.problems.append(unreadable(rel, "permission denied"))
     return False
 
 
-def unreadable(rel: str, exc: OSError) -> Problem:
+def file_digest(rel: str, path: str, findings: Findings,
+                digest: Callable[[str], str] | None = None) -> str:
+    """The digest of a listed file (by `digest(path)`, default: read and hash it), or ""
+    when it is gone since it was listed or, with the reason in findings, unreadable."""
+    try:
+        return (digest or _read_digest)(path)
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:
+        findings.problems.append(unreadable(rel, exc.strerror or str(exc)))
+        return ""
+
+
+def _read_digest(path: str) -> str:
+    with open(path, "rb") as f:
+        return digest_bytes(f.read())
+
+
+def unreadable(rel: str, reason: str) -> Problem:
+    """A folder (`rel` ends with "/") or file that cannot be read, and why."""
     what = "folder" if rel.endswith("/") else "file"
     fix = "chmod u+rx" if what == "folder" else "chmod u+r"
-    return Problem(rel.rstrip("/") + ("/" if what == "folder" else ""), None,
-                   f"cannot read the {what}: {exc.strerror or exc}",
+    return Problem(rel, None, f"cannot read the {what}: {reason}",
                    f"give yourself access ({fix}), or move it out of the site folder; nothing "
                    "is published while part of the site cannot be read")

@@ -475,7 +475,7 @@ def _as_recorded(path: str, known: Written) -> bool:
     except OSError:
         return False
     if known.size < 0:  # an older manifest: it recorded no more than that it wrote the file
-        return os.path.isfile(path) and not os.path.islink(path)
+        return stat.S_ISREG(st.st_mode)
     return st.st_size == known.size and st.st_mtime_ns == known.mtime_ns
 
 
@@ -514,7 +514,7 @@ def _same_bytes(target: Path, data: bytes) -> int | None:
     """The target's mtime when it is a plain file holding exactly `data`, else None."""
     try:
         st = os.lstat(target)
-        if st.st_size != len(data) or not os.path.isfile(target) or os.path.islink(target):
+        if st.st_size != len(data) or not stat.S_ISREG(st.st_mode):
             return None
         return st.st_mtime_ns if target.read_bytes() == data else None
     except OSError:
@@ -529,7 +529,7 @@ def _still_ours(path: Path, known: Written | None) -> bool:
         st = os.lstat(path)
     except OSError:
         return False
-    if not os.path.isfile(path) or os.path.islink(path):
+    if not stat.S_ISREG(st.st_mode):
         return False
     if known.size < 0:
         return True  # an older manifest's entry: it recorded no bytes
@@ -623,9 +623,7 @@ def _folder_problem(folder: Path, rel: str, removes: set[str], out_dir: Path, ro
         found = _folder_problem(folder.parent, rel, removes, out_dir, root, judged) \
             if folder != out_dir and folder.parent != folder else None
     elif stat.S_ISDIR(mode):
-        found = None if folder == out_dir or _is_inside(folder, root) else Problem(
-            str(folder), None, f"refusing to write through a symbolic link that leaves {root}",
-            f"remove the link {folder} from the output folder")
+        found = None if folder == out_dir else _leaving(folder, root)
         if found is None and not os.access(folder, os.W_OK):
             found = Problem(str(folder), None, "cannot write in this folder: "
                             + ("the file system is read-only" if _read_only(folder)
@@ -633,9 +631,7 @@ def _folder_problem(folder: Path, rel: str, removes: set[str], out_dir: Path, ro
                             "choose a writable output folder with --output, or fix its "
                             "permissions")
     elif stat.S_ISLNK(mode) and os.path.isdir(folder):
-        found = None if _is_inside(folder, root) else Problem(
-            str(folder), None, f"refusing to write through a symbolic link that leaves {root}",
-            f"remove the link {folder} from the output folder")
+        found = _leaving(folder, root)
     elif folder != out_dir and folder.relative_to(out_dir).as_posix() in removes:
         found = None  # a stale file of ours: removed before the move
     else:
@@ -706,7 +702,8 @@ def _apply(plan: dict, out_dir: Path, stage: Path, report: WriteReport,
                                       "commit (something else removed it)",
                                       "build again; make sure nothing else cleans that folder")])
         target = safe_join(out_dir, rel)
-        _ensure_inside(target, out_dir, root)
+        if recovering:  # a fresh plan's folders were judged just before its journal
+            _ensure_inside(target, out_dir, root)
         if target.is_dir() and not target.is_symlink():
             _remove_empty_tree(target)  # checked: it held only stale files of ours
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -758,14 +755,21 @@ def _is_inside(folder: Path, root: Path) -> bool:
     return resolved == root or root in resolved.parents
 
 
+def _leaving(folder: Path, root: Path) -> Problem | None:
+    """The problem when writing into `folder` would follow a link out of the output."""
+    if _is_inside(folder, root):
+        return None
+    return Problem(str(folder), None, f"refusing to write through a symbolic link that leaves {root}",
+                   f"remove the link {folder} from the output folder")
+
+
 def _ensure_inside(target: Path, out_dir: Path, root: Path) -> None:
     folder = target.parent
     while folder != out_dir and not folder.exists():  # mkdir creates the missing part
         folder = folder.parent
-    if folder != out_dir and not _is_inside(folder, root):
-        raise BuildError([Problem(str(target), None,
-                                  f"refusing to write through a symbolic link that leaves {root}",
-                                  f"remove the link {folder} from the output folder")])
+    found = None if folder == out_dir else _leaving(folder, root)
+    if found is not None:
+        raise BuildError([found])
 
 
 def _prune_empty(folder: Path, out_dir: Path) -> None:

@@ -473,34 +473,30 @@ def test_an_unreadable_folder_or_file_is_an_error_and_the_output_untouched(tmp_p
 # 6. Refusals of the system --------------------------------------------------------------
 
 
-def test_a_full_disk_is_one_clear_line_and_the_output_stays(tmp_path):
-    with mounted("-t", "tmpfs", "-o", "size=600k", "tmpfs", str(tmp_path / "small")) as small:
+@pytest.mark.parametrize(
+    "size, refusal, expected",
+    [
+        ("600k", "full", ["No space left on device", "free some disk space"]),
+        ("4m", "read-only", ["read-only", "choose a writable output folder"]),
+    ],
+)
+def test_a_full_or_read_only_disk_is_one_clear_line_and_the_output_stays(tmp_path, size, refusal, expected):
+    with mounted("-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(tmp_path / "disk")) as disk:
         site = site_with(tmp_path / "site", stories(2))
-        out = small / "output"
+        out = disk / "output"
         assert cli_build(site, "--output", str(out)).returncode == 0
         before = snapshot(out)
-        site.write(stories(40, body="Very long reporting. " * 2000))
+        if refusal == "full":
+            site.write(stories(40, body="Very long reporting. " * 2000))
+        else:
+            subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+            site.write(stories(2, body="Edited."))
         result = cli_build(site, "--output", str(out))
         assert result.returncode == 1
-        assert "No space left on device" in result.stderr and "free some disk space" in result.stderr
+        assert str(out) in result.stderr and all(text in result.stderr for text in expected)
         assert "Traceback" not in result.stderr
         assert snapshot(out) == before
-        assert [p.name for p in small.iterdir()] == ["output"]  # no staging left behind
-
-
-def test_a_read_only_output_is_one_clear_line(tmp_path):
-    with mounted("-t", "tmpfs", "-o", "size=4m", "tmpfs", str(tmp_path / "ro")) as ro:
-        site = site_with(tmp_path / "site", stories(2))
-        out = ro / "output"
-        assert cli_build(site, "--output", str(out)).returncode == 0
-        before = snapshot(out)
-        subprocess.run(["mount", "-o", "remount,ro", str(ro)], check=True)
-        site.write(stories(2, body="Edited."))
-        result = cli_build(site, "--output", str(out))
-        assert result.returncode == 1
-        assert "read-only" in result.stderr and str(out) in result.stderr
-        assert "Traceback" not in result.stderr
-        assert snapshot(out) == before
+        assert [p.name for p in disk.iterdir()] == ["output"]  # no staging left behind
 
 
 def test_an_output_folder_without_write_permission_is_one_clear_line(tmp_path):
