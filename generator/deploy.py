@@ -83,14 +83,21 @@ def _marker(files) -> str:
     return json.dumps({"files": sorted(files), "by": "newsgen deploy"}, indent=0)
 
 
-def _refuse_foreign(dest: Path, before: set[str] | None, force: bool) -> None:
-    if before is None and not force:
-        foreign = sorted(_files(dest, KEEP))
-        if foreign:
-            raise DeployError(f"refusing to deploy into {dest}: newsgen has not deployed there "
-                              f"before and it holds other files (such as {foreign[0]}); "
-                              "deploy into an empty folder, or pass --force (newsgen then "
-                              "replaces files in the way but deletes none of them)")
+def _refuse_unowned(target: str, there: list[str], in_the_way: list[str], deployed: bool,
+                    force: bool) -> None:
+    """Refuse, unless forced, a target newsgen never deployed to that holds files (`there`),
+    and files in the way that its last deploy did not send. `target` ends with "/"."""
+    if force:
+        return
+    if not deployed and there:
+        raise DeployError(f"refusing to deploy into {target}: newsgen has not deployed there "
+                          f"before and it holds other files (such as {there[0]}); deploy into "
+                          "an empty folder, or pass --force (newsgen then replaces files in "
+                          "the way but deletes none of them)")
+    if in_the_way:
+        more = f" and {len(in_the_way) - 1} more" if len(in_the_way) > 1 else ""
+        raise DeployError(f"refusing to replace {target}{in_the_way[0]}{more}: newsgen's last "
+                          "deploy did not write it; move it away, or pass --force")
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -112,10 +119,7 @@ def plan_mirror(src: Path, dest: Path, keep: frozenset[str] = KEEP,
     deletable = set(have) if owned is None else set(have) & owned
     in_the_way = sorted(rel for rel in set(want) & set(have) - deletable
                         if have[rel].is_symlink() or not _same(want[rel], have[rel]))
-    if in_the_way and not force:
-        raise DeployError(f"refusing to replace {dest / in_the_way[0]}"
-                          f"{f' and {len(in_the_way) - 1} more' if len(in_the_way) > 1 else ''}: "
-                          "newsgen's last deploy did not write it; move it away, or pass --force")
+    _refuse_unowned(f"{dest}/", [], in_the_way, True, force)
     changes = [Change("add", rel) for rel in sorted(set(want) - set(have))]
     changes += [Change("update", rel) for rel in sorted(set(want) & set(have))
                 if have[rel].is_symlink() or not _same(want[rel], have[rel])]
@@ -164,7 +168,7 @@ def _prune(folder: Path, root: Path) -> None:
 def deploy_folder(src: Path, dest: Path, dry_run: bool = False, force: bool = False) -> list[str]:
     """Mirror into a local folder without rsync; the marker is written last."""
     before = deployed_before(dest)
-    _refuse_foreign(dest, before, force)
+    _refuse_unowned(f"{dest}/", sorted(_files(dest, KEEP)), [], before is not None, force)
     changes = plan_mirror(src, dest, owned=before or set(), force=force)
     if not dry_run:
         dest.mkdir(parents=True, exist_ok=True)
@@ -192,16 +196,9 @@ def deploy_rsync(src: Path, target: str, dry_run: bool = False, force: bool = Fa
         work = Path(tmp)
         before = _remote_marker(rsync, target, work)
         there = _remote_files(rsync, target)
-        if before is None and there and not force:
-            raise DeployError(f"refusing to deploy into {target}: newsgen has not deployed "
-                              f"there before and it holds other files (such as {there[0]}); "
-                              "deploy into an empty folder, or pass --force (nothing there "
-                              "is then deleted)")
         sent = set(_files(src))
         in_the_way = sorted(set(there) & sent - (before or set()))
-        if in_the_way and before is not None and not force:
-            raise DeployError(f"refusing to replace {target}{in_the_way[0]}: newsgen's last "
-                              "deploy did not write it; move it away, or pass --force")
+        _refuse_unowned(target, there, in_the_way, before is not None, force)
         (work / "marker").mkdir()
         (work / "marker" / MARKER).write_text(_marker(sent), encoding="utf-8")
         # --checksum: a fresh build has new file times, but only changed bytes should travel.
