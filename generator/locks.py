@@ -36,6 +36,24 @@ def lock_path(site_dir: Path) -> Path:
     return site_dir / CACHE_DIR / LOCK_NAME
 
 
+def try_hold(path: Path) -> int | None:
+    """An open descriptor holding an exclusive lock on `path` (close it to release), or
+    None when another process holds it or it cannot be made (not Unix: never held)."""
+    if fcntl is None:
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
 @contextmanager
 def site_lock(site_dir: Path, wait: bool = True,
               on_wait: Callable[[str], None] | None = None) -> Iterator[None]:

@@ -40,6 +40,7 @@ from generator.cache import CACHE_DIR
 from generator.commandline import add_site_option
 from generator.config import load_config
 from generator.errors import BuildError, Problem
+from generator.locks import try_hold
 from generator.theme import load_theme
 from generator.watcher import Rebuilder, Watcher
 from generator.writer import pending_journal
@@ -551,7 +552,7 @@ class Preview:
         self._unbuilt: set[str] | None = set()
         self._building = False
         self._stopped = threading.Event()
-        self._lock_file = None  # held while this preview uses the site's preview folder
+        self._lock_fd: int | None = None  # held while this preview uses the site's preview folder
         self.out_dir, self._owns_out_dir = self._choose_out_dir(options)
         self.httpd: PreviewHTTPServer | None = None
         self._serving: threading.Thread | None = None  # runs httpd.serve_forever once started
@@ -586,22 +587,8 @@ class Preview:
         return Path(tempfile.mkdtemp(prefix="newsgen-preview-")).resolve(), True
 
     def _lock(self, path: Path) -> bool:
-        try:
-            import fcntl
-        except ImportError:
-            return False  # not Unix: a temporary folder is always safe
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle = path.open("a")
-        except OSError:
-            return False
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            return False  # another `newsgen serve` previews this site
-        self._lock_file = handle
-        return True
+        self._lock_fd = try_hold(path)  # another `newsgen serve` previews this site: None
+        return self._lock_fd is not None
 
     def start(self) -> str:
         """Listen, build once, then serve and watch; returns the URL to open."""
@@ -636,9 +623,9 @@ class Preview:
         if self._owns_out_dir:
             shutil.rmtree(self.out_dir, ignore_errors=True)
             self._forget_manifest()
-        if self._lock_file is not None:
-            self._lock_file.close()  # releases the lock
-            self._lock_file = None
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the lock
+            self._lock_fd = None
         self._stopped.set()
         return finished
 
