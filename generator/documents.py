@@ -30,6 +30,15 @@ PAGE_FIELDS = ("title", "slug", "menu", "summary", "lang", "draft", "image", "im
                "updated", "extra")
 WORDS_PER_MINUTE = 220
 
+# What listings (cards on home, section, tag, author and archive pages, related stories)
+# may show of an article: site.list_digest hashes exactly these, so a template that
+# shows another field in a card must have it added here.
+LIST_FIELDS = ("title", "summary", "date", "updated", "image", "image_alt", "route",
+               "categories", "authors", "lang", "reading_minutes")
+# What only the article's own page and the feeds show: an edit confined to these
+# leaves every listing, index and related list as it was (outputs/plan.py).
+BODY_FIELDS = ("body_html", "words", "digest", "line_of")
+
 
 @dataclass(frozen=True)
 class Article:
@@ -64,6 +73,12 @@ class Article:
     @property
     def reading_minutes(self) -> int:
         return max(1, round(self.words / WORDS_PER_MINUTE))
+
+    @property
+    def standfirst(self) -> str:
+        """The summary when the writer gave one; "" when it was taken from the body
+        (a page would then print its first paragraph twice)."""
+        return self.summary if "summary" in self.line_of else ""
 
 
 @dataclass(frozen=True)

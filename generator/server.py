@@ -34,8 +34,8 @@ from ipaddress import ip_address
 from pathlib import Path
 from urllib.parse import unquote
 
-from generator import build as build_module
-from generator.build import BuildReport, BuildRequest
+from generator.build import Builder, BuildReport, BuildRequest
+from generator.memory import forget_output
 from generator.cache import CACHE_DIR
 from generator.commandline import add_site_option
 from generator.config import load_config
@@ -198,24 +198,18 @@ BuildFunction = Callable[[BuildRequest, set[str] | None], BuildReport]
 
 
 def make_builder() -> BuildFunction:
-    """The one place the preview calls the build, so a faster builder can slot in.
+    """The one place the preview calls the build: one Builder per request, so a change of
+    settings (base path, options) starts afresh and saves reuse what the last build made."""
+    builders: dict[BuildRequest, Builder] = {}
 
-    `changed` is the set of site-relative paths saved since the last build (None for the
-    first build). The incremental builder of issue 5 is used when build.py offers it.
-    """
-    incremental = getattr(build_module, "IncrementalBuilder", None)
-    if incremental is not None:
-        builders: dict[BuildRequest, object] = {}
+    def build_incrementally(request: BuildRequest, changed: set[str] | None) -> BuildReport:
+        builder = builders.get(request)
+        if builder is None:
+            builders.clear()
+            builder = builders[request] = Builder(request)
+        return builder.build(changed)
 
-        def build_incrementally(request: BuildRequest, changed: set[str] | None) -> BuildReport:
-            builder = builders.get(request)
-            if builder is None:
-                builders.clear()  # settings changed (base path, options): start afresh
-                builder = builders[request] = incremental(request)
-            return builder.build(changed)
-
-        return build_incrementally
-    return lambda request, changed: build_module.build(request)
+    return build_incrementally
 
 
 class Broadcaster:
@@ -632,7 +626,7 @@ class Preview:
     def _forget_manifest(self) -> None:
         # The build keeps one manifest per output folder; a removed temporary folder's
         # manifest would otherwise pile up in the cache.
-        build_module.forget_output(self.site_dir, self.out_dir)
+        forget_output(self.site_dir, self.out_dir)
 
     def host_allowed(self, header: str | None) -> bool:
         parsed = parse_host(header)

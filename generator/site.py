@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from generator.config import SiteConfig
-from generator.documents import Article, Page
+from generator.documents import LIST_FIELDS, Article, Page
 from generator.errors import BuildError, Problem
 from generator.slugs import slug_key, slugify
 from generator.sources import StaticFile
@@ -178,6 +178,5 @@ def _around(indices: tuple[int, ...], at: int, reach: int = 4):
 
 def list_digest(a: Article) -> str:
     """A fingerprint of what listing pages show of an article (not its body)."""
-    shown = (a.title, a.summary, a.date.isoformat(), a.updated and a.updated.isoformat(),
-             a.image, a.image_alt, a.route, a.categories, a.authors, a.lang, a.reading_minutes)
+    shown = tuple(getattr(a, name) for name in LIST_FIELDS)
     return hashlib.blake2b(repr(shown).encode(), digest_size=12).hexdigest()

@@ -48,3 +48,22 @@ def output_path(rel: str) -> str:
 def index_route(config: SiteConfig, kind: str) -> str:
     """The page listing every term of a kind: the pattern's first folder ("category/")."""
     return config.urls[kind].split("{")[0].strip("/").split("/")[0] + "/"
+
+
+def asset_url(config: SiteConfig, path: str) -> str:
+    """The link to a file as front matter and site.yaml name it: a path under
+    content/static/ (with or without a leading slash), or a URL, kept as it is."""
+    if "://" in path or path.startswith("//"):
+        return path
+    return to_url(config, path.lstrip("/"))
+
+
+def asset_abs_url(config: SiteConfig, path: str) -> str:
+    """The full URL of such a file: link previews and structured data need one."""
+    url = asset_url(config, path)
+    return url if "://" in url or url.startswith("//") else config.origin + url
+
+
+def link_abs_url(config: SiteConfig, link: str) -> str:
+    """The full URL of a link from the domain root ("/news/x/") or of a route ("x/")."""
+    return config.origin + link if link.startswith("/") else to_abs_url(config, link)

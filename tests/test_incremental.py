@@ -23,11 +23,13 @@ from conftest import NOW, REPO, article
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import build as build_module
-from generator import render as render_module
-from generator.build import Builder, BuildRequest, ForkedMap, build
+from generator import workers
+from generator.outputs import KINDS
+from generator.outputs import plan as plan_module
+from generator.build import Builder, BuildRequest, build
 from generator.errors import BuildError
-from generator.render import plan_outputs
+from generator.outputs.plan import plan_outputs
+from generator.workers import ForkedMap
 from generator.theme import load_theme
 
 SITE_YAML = ("title: {title}\nbase_url: {base_url}\ntimezone: Europe/Madrid\n"
@@ -228,7 +230,7 @@ def test_an_edit_renders_only_the_outputs_that_show_it(make_site):
 
 
 def test_parallel_build_equals_serial_build(tmp_path, monkeypatch):
-    monkeypatch.setattr(build_module, "MIN_PARALLEL", 1)
+    monkeypatch.setattr(workers, "MIN_PARALLEL", 1)
     site = tmp_path / "site"
     for rel, content in initial_files().items():
         _write(site, rel, content)
@@ -245,7 +247,7 @@ def test_parallel_build_equals_serial_build(tmp_path, monkeypatch):
 
 
 def test_a_bad_file_in_a_worker_is_reported_like_in_the_main_process(tmp_path, monkeypatch):
-    monkeypatch.setattr(build_module, "MIN_PARALLEL", 1)
+    monkeypatch.setattr(workers, "MIN_PARALLEL", 1)
     site = tmp_path / "site"
     for rel, content in initial_files().items():
         _write(site, rel, content)
@@ -322,13 +324,13 @@ def test_builder_after_body_edits_equals_a_clean_build(tmp_path):
         report = builder.build({rel})
         assert report.parsed == 1
         assert tree(site / "output") == clean_build(site, tmp_path)
-        # Re-planned from the last plan (render.replan), yet the same as a full plan.
-        assert builder._plan.outputs == tuple(plan_outputs(report.site, load_theme(site, "news")))
+        # Re-planned from the last plan (outputs.plan.replan), yet the same as a full plan.
+        assert builder.memory._plan.outputs == tuple(plan_outputs(report.site, load_theme(site, "news"), KINDS))
 
 
 def test_a_build_after_a_body_edit_replans_from_the_saved_model(tmp_path, monkeypatch):
     """`newsgen build` loads the model snapshot with its plan, so a body edit re-plans
-    only what it can change (render.replan), and still equals a clean build."""
+    only what it can change (outputs.plan.replan), and still equals a clean build."""
     site = _site_with_own_theme(tmp_path)
     request = BuildRequest(site_dir=site, now=NOW, jobs=1)
     build(request)
@@ -336,9 +338,9 @@ def test_a_build_after_a_body_edit_replans_from_the_saved_model(tmp_path, monkey
     text = (site / rel).read_text(encoding="utf-8")
     _write(site, rel, text.rstrip("\n") + "\n\nA correction.\n")
     full_plans = []
-    planner = render_module.plan_outputs
-    monkeypatch.setattr(render_module, "plan_outputs",
-                        lambda *a, **k: full_plans.append(1) or planner(*a, **k))
+    full = plan_module.Plan.full.__func__
+    monkeypatch.setattr(plan_module.Plan, "full",
+                        classmethod(lambda cls, *a: full_plans.append(1) or full(cls, *a)))
     report = build(request)
     assert full_plans == [] and report.parsed == 1
     assert tree(site / "output") == clean_build(site, tmp_path)
@@ -358,7 +360,7 @@ def test_builder_after_list_field_edits_updates_listings(tmp_path):
         report = builder.build({rel})
         assert tree(site / "output") == clean_build(site, tmp_path), field
         assert value.encode() in (site / "output" / "index.html").read_bytes(), field
-        assert builder._plan.outputs == tuple(plan_outputs(report.site, load_theme(site, "news")))
+        assert builder.memory._plan.outputs == tuple(plan_outputs(report.site, load_theme(site, "news"), KINDS))
 
 
 def test_builder_told_anything_changed_restores_removed_outputs(tmp_path):

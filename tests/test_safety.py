@@ -13,7 +13,7 @@ import pytest
 from conftest import REPO, article
 from lxml import html as lxml_html
 
-from generator.build import CACHE_DIR
+from generator.cache import CACHE_DIR
 from generator.cli import main
 from generator.errors import BuildError
 from generator.writer import new_staging

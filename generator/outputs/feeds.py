@@ -1,10 +1,13 @@
-"""RSS and Atom feeds, made with feedgen and read back before they are published."""
+"""RSS and Atom feeds: made with feedgen and read back before they are published.
+
+Kinds: `rss` (the site's feed.xml and one feed.xml per section) and `atom` (atom.xml).
+A feed carries whole bodies, so it shows BODY as well as LISTS: an edit to any of its
+stories re-plans it.
+"""
 
 from __future__ import annotations
 
 import email.utils
-import hashlib
-import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
@@ -13,39 +16,66 @@ from feedgen.feed import FeedGenerator
 
 from generator.errors import BuildError, Problem
 from generator.markup import absolutize
+from generator.outputs.base import Facet, Output, OutputKind, Planner
+from generator.sanitize import XML_FORBIDDEN
+from generator.site import Site, Term
 from generator.urls import to_abs_url
 
 if TYPE_CHECKING:
-    from generator.render import Output
-    from generator.site import Site
+    from generator.outputs.render import Renderer
 
-# Characters XML 1.0 forbids; pasted text sometimes carries them.
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+SITE_RSS = "feed.xml"  # route of the site's RSS feed
+SITE_ATOM = "atom.xml"  # route of the site's Atom feed
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def xml_safe(text: str) -> str:
-    return _XML_FORBIDDEN.sub("", text)
+    return XML_FORBIDDEN.sub("", text)
 
 
-def feed_routes(site: Site) -> list[tuple[str, str, tuple]]:
-    """(route, kind, key) of every feed: the site's RSS and Atom, and one RSS per category."""
-    routes = [("feed.xml", "rss", ("site",)), ("atom.xml", "atom", ("site",))]
-    for slug, term in site.terms["category"].items():
-        routes.append((term.route + "feed.xml", "rss", ("category", slug)))
-    return routes
+def section_feed_route(term: Term) -> str:
+    """The route of a section's RSS feed, beside its first listing page."""
+    return term.route + SITE_RSS
 
 
-def plan(site: Site, base: str) -> list[Output]:
-    from generator.render import Output
+class _Feed(OutputKind):
+    shows = frozenset({Facet.NAVIGATION, Facet.LISTS, Facet.BODY})
+    format = ""  # "rss" or "atom": which of feedgen's writers
 
-    outputs = []
-    for rel, kind, key in feed_routes(site):
-        shown = [(a.digest, a.route) for a in _items(site, key)]
-        fingerprint = hashlib.blake2b(repr((base, kind, key, shown)).encode(),
-                                      digest_size=16).hexdigest()
-        outputs.append(Output(rel, kind, key, fingerprint))
-    return outputs
+    def routes(self, site: Site) -> list[tuple[str, tuple]]:
+        raise NotImplementedError
+
+    def plan(self, planner: Planner):
+        for rel, key in self.routes(planner.site):
+            shown = [(a.digest, a.route) for a in _items(planner.site, key)]
+            yield planner.output(self, rel, key, _title(planner.site, key), shown)
+
+    def render(self, output: Output, renderer: Renderer) -> bytes:
+        return render_feed(renderer.site, output, self.format)
+
+
+class Rss(_Feed):
+    """RSS 2.0: the site's newest stories, and each section's."""
+
+    name = format = "rss"
+
+    def routes(self, site: Site) -> list[tuple[str, tuple]]:
+        found = [(SITE_RSS, ("site",))]
+        found += [(section_feed_route(term), ("category", slug))
+                  for slug, term in site.terms["category"].items()]
+        return found
+
+
+class Atom(_Feed):
+    """Atom 1.0: the site's newest stories."""
+
+    name = format = "atom"
+
+    def routes(self, site: Site) -> list[tuple[str, tuple]]:
+        return [(SITE_ATOM, ("site",))]
+
+
+KINDS: tuple[OutputKind, ...] = (Rss(), Atom())
 
 
 def _items(site: Site, key: tuple) -> list:
@@ -56,14 +86,20 @@ def _items(site: Site, key: tuple) -> list:
     return [site.articles[i] for i in term.articles[:limit]]
 
 
-def render(site: Site, output: Output) -> bytes:
+def _title(site: Site, key: tuple) -> tuple[str, str]:
+    """The feed's title and home page."""
+    config = site.config
+    if key[0] == "category":
+        term = site.terms["category"][key[1]]
+        return f"{term.name} — {config.title}", to_abs_url(config, term.route)
+    return config.title, to_abs_url(config, "")
+
+
+def render_feed(site: Site, output: Output, format: str) -> bytes:  # noqa: A002
     """The feed's XML; it is checked before it is returned."""
     config = site.config
     items = _items(site, output.key)
-    title, home = config.title, to_abs_url(config, "")
-    if output.key[0] == "category":
-        term = site.terms["category"][output.key[1]]
-        title, home = f"{term.name} — {config.title}", to_abs_url(config, term.route)
+    title, home = _title(site, output.key)
     fg = FeedGenerator()
     fg.load_extension("dc")
     fg.id(home)
@@ -78,8 +114,8 @@ def render(site: Site, output: Output) -> bytes:
     fg.updated(newest)
     for article in items:
         _add_entry(fg, site, article)
-    data = fg.atom_str(pretty=True) if output.kind == "atom" else fg.rss_str(pretty=True)
-    problems = check_feed(data, output.kind)
+    data = fg.atom_str(pretty=True) if format == "atom" else fg.rss_str(pretty=True)
+    problems = check_feed(data, format)
     if problems:
         raise BuildError([Problem(output.path, None, "the feed would be invalid: "
                                   + "; ".join(problems), "please report this as a newsgen bug")])

@@ -1,0 +1,10 @@
+"""Output kinds: every file a build writes is planned and rendered by one of them.
+
+`KINDS` is newsgen's own set, in planning order; a build may be given another registry
+(`KINDS.adding(MyKind())`). docs/architecture.md shows how to add a kind.
+"""
+
+from generator.outputs import feeds, pages, sitemaps, statics
+from generator.outputs.registry import Registry
+
+KINDS = Registry((*statics.KINDS, *pages.KINDS, *feeds.KINDS, *sitemaps.KINDS))

@@ -1,0 +1,109 @@
+"""What an output kind is: the files it plans, the parts of the site it shows, how it renders.
+
+Every file of the built site is an `Output` planned by one `OutputKind`. A kind declares,
+once, which facets of the site its files show (`shows`); its fingerprints hash exactly
+those facets, and the incremental re-plan (outputs/plan.py) derives from the same
+declaration which files an edit can change. Nothing else in newsgen lists dependencies.
+
+Invariant: an output whose fingerprint is unchanged would render to the same bytes. A
+kind that shows a facet must put that facet's values into its fingerprints; a kind that
+does not declare a facet must not read it while rendering (tests/test_outputs.py edits
+each facet in turn and checks every kind against it).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from generator.site import Site
+from generator.theme import Theme
+
+if TYPE_CHECKING:
+    from generator.outputs.render import Renderer
+
+
+class Facet(enum.Enum):
+    """A part of the site an output can show; each drives re-planning in its own way."""
+
+    NAVIGATION = "navigation"  # theme, settings, menu, sections, footer: in every fingerprint
+    LISTS = "lists"  # articles' list fields (documents.LIST_FIELDS) and the term indexes
+    BODY = "body"  # articles' own page fields (documents.BODY_FIELDS): re-planned on edits
+    PAGES = "pages"  # the standalone pages
+    CLOCK = "clock"  # the build's clock (Site.built_at): re-planned on every build
+    FILES = "files"  # files outside the model (theme assets): re-planned on every build
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the built site."""
+
+    path: str  # where it goes, relative to the output folder
+    kind: str  # the name of the OutputKind that plans and renders it
+    key: tuple  # what that kind needs to find its data in the Site
+    fingerprint: str  # changes whenever anything the file shows changes
+
+
+def fingerprint(*parts: object) -> str:
+    """The one hash of what an output shows (repr of plain values: tuples, str, int)."""
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def copyright_year(site: Site) -> int | str:
+    """The footer's year: the newest story's, so an unchanged site renders unchanged."""
+    return site.articles[0].date.year if site.articles else ""
+
+
+def navigation_digest(site: Site, theme: Theme) -> str:
+    """The NAVIGATION facet: theme, settings, menu, sections and the footer's year."""
+    nav = [(p.title, p.route, p.menu) for p in site.menu]
+    nav += [(t.name, t.route) for t in site.terms["category"].values()]
+    return fingerprint(theme.digest(), site.config.digest(), nav, copyright_year(site))
+
+
+@dataclass(frozen=True)
+class Planner:
+    """What kinds plan from: the model, the theme and the NAVIGATION digest of both."""
+
+    site: Site  # the model being planned
+    theme: Theme  # the theme in use
+    navigation: str  # navigation_digest(site, theme)
+
+    def output(self, kind: OutputKind, path: str, key: tuple, *shown: object) -> Output:
+        """An output of `kind` at `path`, fingerprinted by what it shows."""
+        nav = self.navigation if Facet.NAVIGATION in kind.shows else ""
+        return Output(path, kind.name, key, fingerprint(nav, kind.name, key, path, *shown))
+
+
+class OutputKind:
+    """One kind of output file. Subclasses set `name` and `shows`, and define `plan`
+    (or `plan_article` with `per_article = True`) and `render`."""
+
+    name: ClassVar[str]  # unique; what Output.kind and the build summary say
+    shows: ClassVar[frozenset[Facet]]  # every facet its files show, no more
+    # One output per article, in article order, keyed (index,): a body edit then
+    # re-plans only the edited articles' outputs of this kind.
+    per_article: ClassVar[bool] = False
+
+    def plan(self, planner: Planner) -> Iterable[Output]:
+        """Every output of this kind, in a stable order."""
+        if not self.per_article:
+            raise NotImplementedError(f"{type(self).__name__} plans nothing")
+        return (self.plan_article(planner, i) for i in range(len(planner.site.articles)))
+
+    def plan_article(self, planner: Planner, index: int) -> Output:
+        """The output of article `index` (kinds with per_article only)."""
+        raise NotImplementedError(f"{type(self).__name__} is not per article")
+
+    def render(self, output: Output, renderer: Renderer) -> bytes:
+        """The bytes of one of this kind's outputs; raises BuildError on bad input."""
+        raise NotImplementedError
+
+
+def each(kinds: Iterable[OutputKind], planner: Planner) -> Iterator[tuple[OutputKind, tuple]]:
+    """(kind, its outputs) for each kind, planned."""
+    for kind in kinds:
+        yield kind, tuple(kind.plan(planner))

@@ -1,0 +1,171 @@
+"""The HTML pages: home, articles, standalone pages, term indexes, listings and 404.
+
+Each kind names its template and builds that template's context from the read-only
+Site; what a context holds is what the kind's fingerprint covers (see base.Facet).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, ClassVar
+
+from generator.outputs import structured
+from generator.outputs.base import Facet, Output, OutputKind, Planner
+from generator.outputs.feeds import section_feed_route
+from generator.site import Site
+from generator.urls import index_route, output_path, page_route, to_url
+
+if TYPE_CHECKING:
+    from generator.outputs.render import Renderer
+
+
+class HtmlKind(OutputKind):
+    """A kind rendered through one template of the theme."""
+
+    template: ClassVar[str]  # the theme template that renders it
+
+    def context(self, renderer: Renderer, *key) -> dict:
+        """The template's variables for the output with this key."""
+        raise NotImplementedError
+
+    def render(self, output: Output, renderer: Renderer) -> bytes:
+        context = self.context(renderer, *output.key)
+        return renderer.templates.page(self.template, context, output.path)
+
+
+def _pages(count: int, per_page: int) -> int:
+    return max(1, math.ceil(count / per_page))
+
+
+class Home(HtmlKind):
+    """The front page and its older pages: the lead, the latest, a block per section."""
+
+    name, template = "home", "index.html"
+    shows = frozenset({Facet.NAVIGATION, Facet.LISTS})
+
+    def plan(self, planner: Planner):
+        site, per_page = planner.site, planner.site.config.per_page
+        ld, total = site.list_digests, _pages(len(site.articles), per_page)
+        for n in range(1, total + 1):
+            shown = _home_shown(site) if n == 1 else ld[(n - 1) * per_page:n * per_page]
+            yield planner.output(self, output_path(page_route("", n)), (n,), total, shown)
+
+    def context(self, renderer: Renderer, number: int) -> dict:
+        site, per_page = renderer.site, renderer.site.config.per_page
+        pager = renderer.templates.pager(site.articles, "", number)
+        sections = [(t, [site.articles[i] for i in t.articles[:site.config.home_sections]])
+                    for t in site.terms["category"].values()]
+        return {"pager": pager, "lead": pager.items[0] if pager.items else None,
+                "latest": pager.items[1:per_page], "sections": sections,
+                "page_url": pager.url, "is_home": True,
+                "structured_data": [structured.organization(site.config)] if number == 1 else []}
+
+
+def _home_shown(site: Site) -> tuple:
+    ld = site.list_digests
+    sections = [(t.name, [ld[i] for i in t.articles[:site.config.home_sections]])
+                for t in site.terms["category"].values()]
+    return ld[:site.config.per_page], sections
+
+
+class ArticlePage(HtmlKind):
+    """One story: its body, byline, section and related stories."""
+
+    name, template = "article", "article.html"
+    shows = frozenset({Facet.NAVIGATION, Facet.LISTS, Facet.BODY})
+    per_article = True
+
+    def plan_article(self, planner: Planner, index: int) -> Output:
+        site = planner.site
+        a, ld = site.articles[index], site.list_digests
+        category = site.category_of(a)
+        return planner.output(self, output_path(a.route), (index,), a.digest,
+                              [ld[j] for j in site.related[index]],
+                              (category.name, category.route) if category else ())
+
+    def context(self, renderer: Renderer, index: int) -> dict:
+        site = renderer.site
+        article = site.articles[index]
+        page_url = to_url(site.config, article.route)
+        category = site.category_of(article)
+        return {"article": article, "page_url": page_url, "category": category,
+                "related": [site.articles[j] for j in site.related[index]],
+                "structured_data": structured.article(site, article, category, page_url)}
+
+
+class StandalonePage(HtmlKind):
+    """A page of content/pages/, such as About Us."""
+
+    name, template = "page", "page.html"
+    shows = frozenset({Facet.NAVIGATION, Facet.PAGES})
+
+    def plan(self, planner: Planner):
+        for p in planner.site.pages:
+            yield planner.output(self, output_path(p.route), (p.source,), p.digest)
+
+    def context(self, renderer: Renderer, source: str) -> dict:
+        page = next(p for p in renderer.site.pages if p.source == source)
+        return {"page": page, "page_url": to_url(renderer.site.config, page.route)}
+
+
+class TermIndex(HtmlKind):
+    """Every section, tag, author or month, with its story count."""
+
+    name, template = "index", "terms.html"
+    shows = frozenset({Facet.NAVIGATION, Facet.LISTS})
+
+    def plan(self, planner: Planner):
+        site = planner.site
+        for kind, terms in site.terms.items():
+            shown = [(t.name, t.route, len(t.articles)) for t in terms.values()]
+            yield planner.output(self, output_path(index_route(site.config, kind)), (kind,), shown)
+
+    def context(self, renderer: Renderer, kind: str) -> dict:
+        config = renderer.site.config
+        return {"kind": kind, "terms": list(renderer.site.terms[kind].values()),
+                "page_url": to_url(config, index_route(config, kind))}
+
+
+class Listing(HtmlKind):
+    """The paginated stories of one section, tag, author or month."""
+
+    name, template = "listing", "list.html"
+    shows = frozenset({Facet.NAVIGATION, Facet.LISTS})
+
+    def plan(self, planner: Planner):
+        site, per_page, ld = planner.site, planner.site.config.per_page, planner.site.list_digests
+        for kind, terms in site.terms.items():
+            for slug, term in terms.items():
+                total = _pages(len(term.articles), per_page)
+                for n in range(1, total + 1):
+                    chunk = term.articles[(n - 1) * per_page:n * per_page]
+                    # The story count is shown too ("12 stories"): it changes without the chunk.
+                    yield planner.output(self, output_path(page_route(term.route, n)),
+                                         (kind, slug, n), term.name, total, len(term.articles),
+                                         [ld[i] for i in chunk])
+
+    def context(self, renderer: Renderer, kind: str, slug: str, number: int) -> dict:
+        site = renderer.site
+        term = site.terms[kind][slug]
+        articles = [site.articles[i] for i in term.articles]
+        pager = renderer.templates.pager(articles, term.route, number)
+        feed = to_url(site.config, section_feed_route(term)) if kind == "category" else ""
+        return {"kind": kind, "term": term, "pager": pager, "page_url": pager.url,
+                "term_feed_url": feed}
+
+
+class NotFound(HtmlKind):
+    """404.html, which static hosts serve for a missing page."""
+
+    name, template = "notfound", "404.html"
+    shows = frozenset({Facet.NAVIGATION})
+
+    def plan(self, planner: Planner):
+        yield planner.output(self, "404.html", ())
+
+    def context(self, renderer: Renderer) -> dict:
+        return {"page_url": to_url(renderer.site.config, "404.html")}
+
+
+KINDS: tuple[OutputKind, ...] = (Home(), ArticlePage(), StandalonePage(), TermIndex(),
+                                 Listing(), NotFound())

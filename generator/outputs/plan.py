@@ -1,0 +1,119 @@
+"""The plan: every output of the site with its fingerprint, and re-planning after edits.
+
+A full plan asks every kind for its outputs. After an edit, `replan` keeps what the
+previous plan's kinds declared they cannot have changed, using nothing but their facets:
+
+- kinds that show CLOCK or FILES are planned again on every build;
+- when the new model shares every index with the previous one and only articles' body
+  fields changed (a body-only edit, see documents.BODY_FIELDS), kinds that show BODY
+  are planned again, only for the edited articles when the kind is per article;
+- everything else is planned in full.
+
+Invariant: replan(previous, site, ...) equals the full plan of `site`; the incremental
+tests prove it for every kind (tests/test_incremental.py, tests/test_outputs.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from itertools import chain
+
+from generator.documents import BODY_FIELDS
+from generator.errors import BuildError, Problem
+from generator.outputs.base import Facet, Output, OutputKind, Planner, navigation_digest
+from generator.outputs.registry import Registry
+from generator.site import Site, list_digest
+from generator.theme import Theme
+
+# Facets read from outside the model's shared indexes: planned again on every build.
+ALWAYS_PLANNED = frozenset({Facet.CLOCK, Facet.FILES})
+# Site fields a body-only edit may change; every other one must be the very same object.
+_EDITABLE = {"articles", "built_at"}
+_SHARED = tuple(f.name for f in fields(Site) if f.name not in _EDITABLE)
+_BLANK_BODY = dict.fromkeys(BODY_FIELDS)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every output of one model, kind by kind, with what it was planned from."""
+
+    site: Site  # the model planned
+    navigation: str  # its navigation_digest with the theme
+    kinds: tuple[str, ...]  # the names of the kinds planned, in order
+    segments: tuple[tuple[Output, ...], ...]  # per kind, its outputs in its own order
+
+    @property
+    def outputs(self) -> tuple[Output, ...]:
+        return tuple(chain.from_iterable(self.segments))
+
+    @classmethod
+    def full(cls, planner: Planner, kinds: Registry) -> Plan:
+        segments = tuple(tuple(kind.plan(planner)) for kind in kinds)
+        return cls(planner.site, planner.navigation, kinds.names, segments)
+
+
+def plan_outputs(site: Site, theme: Theme, kinds: Registry) -> list[Output]:
+    """Every file of the site, in a stable order, with its fingerprint."""
+    planner = Planner(site, theme, navigation_digest(site, theme))
+    return list(Plan.full(planner, kinds).outputs)
+
+
+def replan(previous: Plan | None, site: Site, theme: Theme, kinds: Registry) -> Plan:
+    """The full plan of `site`, re-planning only what the kinds' facets say can differ."""
+    planner = Planner(site, theme, navigation_digest(site, theme))
+    edited = _body_edits(previous, planner, kinds)
+    if previous is None or edited is None:
+        return Plan.full(planner, kinds)
+    segments = tuple(_segment(kind, old, planner, edited)
+                     for kind, old in zip(kinds, previous.segments, strict=True))
+    return Plan(site, planner.navigation, kinds.names, segments)
+
+
+def _segment(kind: OutputKind, old: tuple[Output, ...], planner: Planner,
+             edited: list[int]) -> tuple[Output, ...]:
+    if kind.shows & ALWAYS_PLANNED:
+        return tuple(kind.plan(planner))
+    if Facet.BODY not in kind.shows or not edited:
+        return old
+    if not kind.per_article:
+        return tuple(kind.plan(planner))
+    fresh = list(old)
+    for i in edited:
+        fresh[i] = kind.plan_article(planner, i)
+    return tuple(fresh)
+
+
+def _body_edits(previous: Plan | None, planner: Planner, kinds: Registry) -> list[int] | None:
+    """Indices of the articles that differ from the previous plan's model only in their
+    body fields, when nothing else differs; None when anything else may."""
+    site = planner.site
+    if previous is None or previous.navigation != planner.navigation \
+            or previous.kinds != kinds.names:
+        return None
+    old = previous.site
+    if len(site.articles) != len(old.articles) or \
+            any(getattr(site, name) is not getattr(old, name) for name in _SHARED):
+        return None
+    edited = [i for i, (a, b) in enumerate(zip(site.articles, old.articles, strict=True))
+              if a is not b]
+    for i in edited:
+        new, was = site.articles[i], old.articles[i]
+        if replace(new, **_BLANK_BODY) != replace(was, **_BLANK_BODY) \
+                or list_digest(new) != site.list_digests[i]:
+            return None  # a list field moved (reading time follows the body's length)
+    return edited
+
+
+def check_unique_paths(outputs: list[Output]) -> None:
+    """Refuse two outputs bound for one file (on case-insensitive hosts too)."""
+    seen: dict[str, str] = {}
+    problems = []
+    for o in outputs:
+        key = o.path.casefold()
+        if key in seen and seen[key] != o.kind + repr(o.key):
+            problems.append(Problem(o.path, None, "two outputs would be written to this file "
+                                    f"({seen[key]} and {o.kind} {o.key})",
+                                    "rename the static file or change the slug"))
+        seen.setdefault(key, o.kind + repr(o.key))
+    if problems:
+        raise BuildError(problems)

@@ -1,0 +1,137 @@
+"""sitemap.xml (split past 50,000 URLs), the Google News sitemap and robots.txt.
+
+Kinds: `robots`, `sitemap` and `news-sitemap`. The news sitemap lists the stories of the
+last few days before the build's clock, so it shows CLOCK and is planned on every build.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+from xml.sax.saxutils import escape
+
+from generator.outputs.base import Facet, Output, OutputKind, Planner
+from generator.outputs.feeds import xml_safe
+from generator.site import Site
+from generator.urls import index_route, output_path, page_route, to_abs_url
+
+if TYPE_CHECKING:
+    from generator.outputs.render import Renderer
+
+SITEMAP_LIMIT = 50_000  # URLs per sitemap file, by the sitemaps.org protocol
+SITEMAP = "sitemap.xml"  # the sitemap, or the index of its parts
+NEWS_SITEMAP = "news-sitemap.xml"
+
+
+class Robots(OutputKind):
+    """robots.txt: allows everything and names both sitemaps."""
+
+    name = "robots"
+    shows = frozenset({Facet.NAVIGATION})
+
+    def plan(self, planner: Planner):
+        yield planner.output(self, "robots.txt", ())
+
+    def render(self, output: Output, renderer: Renderer) -> bytes:
+        config = renderer.site.config
+        return (f"User-agent: *\nAllow: /\n\nSitemap: {to_abs_url(config, SITEMAP)}\n"
+                f"Sitemap: {to_abs_url(config, NEWS_SITEMAP)}\n").encode()
+
+
+class Sitemap(OutputKind):
+    """sitemap.xml with every public HTML page; an index of parts past SITEMAP_LIMIT."""
+
+    name = "sitemap"
+    shows = frozenset({Facet.NAVIGATION, Facet.LISTS, Facet.PAGES})
+
+    def plan(self, planner: Planner):
+        entries = sitemap_entries(planner.site)
+        chunks = [entries[i:i + SITEMAP_LIMIT] for i in range(0, len(entries), SITEMAP_LIMIT)]
+        if len(chunks) <= 1:
+            yield planner.output(self, SITEMAP, ("all",), entries)
+            return
+        yield planner.output(self, SITEMAP, ("index", len(chunks)), len(chunks))
+        for n, chunk in enumerate(chunks, start=1):
+            yield planner.output(self, f"sitemap-{n}.xml", ("part", n), chunk)
+
+    def render(self, output: Output, renderer: Renderer) -> bytes:
+        config, (part, *number) = renderer.site.config, output.key
+        if part == "index":
+            locs = [to_abs_url(config, f"sitemap-{n}.xml") for n in range(1, number[0] + 1)]
+            body = "".join(f"<sitemap><loc>{escape(u)}</loc></sitemap>\n" for u in locs)
+            return _xml("sitemapindex", body).encode()
+        entries = sitemap_entries(renderer.site)
+        if part == "part":
+            entries = entries[(number[0] - 1) * SITEMAP_LIMIT:number[0] * SITEMAP_LIMIT]
+        body = "".join(_url(to_abs_url(config, rel), lastmod) for rel, lastmod in entries)
+        return _xml("urlset", body).encode()
+
+
+class NewsSitemap(OutputKind):
+    """The Google News sitemap: the stories of the last `news_sitemap_days` days."""
+
+    name = "news-sitemap"
+    shows = frozenset({Facet.NAVIGATION, Facet.LISTS, Facet.CLOCK})
+
+    def plan(self, planner: Planner):
+        news = [(a.route, a.title, a.date.isoformat()) for a in recent_articles(planner.site)]
+        yield planner.output(self, NEWS_SITEMAP, (), news)
+
+    def render(self, output: Output, renderer: Renderer) -> bytes:
+        return _news(renderer.site).encode()
+
+
+KINDS: tuple[OutputKind, ...] = (Robots(), Sitemap(), NewsSitemap())
+
+
+def sitemap_entries(site: Site) -> list[tuple[str, str]]:
+    """(route, lastmod) of every public HTML page, the home page first."""
+    per_page = site.config.per_page
+    newest = site.articles[0].date.date().isoformat() if site.articles else ""
+    entries = []
+    total = max(1, -(-len(site.articles) // per_page))
+    entries += [(page_route("", n), newest) for n in range(1, total + 1)]
+    entries += [(a.route, (a.updated or a.date).date().isoformat()) for a in site.articles]
+    entries += [(p.route, p.updated.date().isoformat() if p.updated else "") for p in site.pages]
+    for kind, terms in site.terms.items():
+        entries.append((index_route(site.config, kind), newest))
+        for term in terms.values():
+            latest = site.articles[term.articles[0]].date.date().isoformat()
+            pages = -(-len(term.articles) // per_page)
+            entries += [(page_route(term.route, n), latest) for n in range(1, pages + 1)]
+    return entries
+
+
+def recent_articles(site: Site) -> list:
+    since = site.built_at - timedelta(days=site.config.news_sitemap_days)
+    return [a for a in site.articles if a.date >= since]
+
+
+def _url(loc: str, lastmod: str) -> str:
+    mod = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
+    return f"<url><loc>{escape(loc)}</loc>{mod}</url>\n"
+
+
+def _xml(root: str, body: str, extra_ns: str = "") -> str:
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<{root} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"{extra_ns}>\n'
+            f"{body}</{root}>\n")
+
+
+def _news(site: Site) -> str:
+    config = site.config
+    ns = ' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"'
+    body = ""
+    for a in recent_articles(site):
+        body += (f"<url><loc>{escape(to_abs_url(config, a.route))}</loc><news:news>"
+                 f"<news:publication><news:name>{escape(xml_safe(config.title))}</news:name>"
+                 f"<news:language>{escape(a.lang or config.language)}</news:language>"
+                 f"</news:publication>"
+                 f"<news:publication_date>{a.date.isoformat()}</news:publication_date>"
+                 f"<news:title>{escape(xml_safe(a.title))}</news:title></news:news></url>\n")
+    return _xml("urlset", body, ns)
+
+
+def html_routes(site: Site) -> set[str]:
+    """Output paths of every page the sitemap lists (for checks)."""
+    return {output_path(rel) for rel, _ in sitemap_entries(site)}
