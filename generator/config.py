@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from generator.errors import BuildError, Problem, closest
+from generator.outpaths import path_problem
 from generator.yamldoc import YamlProblem, load_mapping
 
 CONFIG_FILE = "site.yaml"
@@ -173,8 +174,6 @@ def _check_value(key: str, value: Any, bad) -> Any:
 def _check_pattern(kind: str, pattern: Any, bad) -> bool:
     """Report a URL pattern that is not text, uses unknown placeholders or leaves the site."""
     import string
-
-    from generator.writer import path_problem
 
     hint = f"write e.g. `{kind}: {DEFAULT_URLS[kind]}`"
     if not isinstance(pattern, str) or not pattern.strip("/"):

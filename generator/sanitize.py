@@ -31,6 +31,11 @@ _EVERYWHERE = {"id", "class", "title", "lang", "dir"}
 _URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
+def xml_safe(text: str) -> str:
+    """The text without XML-forbidden characters (feeds and sitemaps carry only these)."""
+    return XML_FORBIDDEN.sub("", text)
+
+
 def strip_forbidden(text: str) -> tuple[str, int]:
     """The text without XML-forbidden characters, and how many were removed."""
     return XML_FORBIDDEN.subn("", text)

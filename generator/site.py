@@ -59,6 +59,11 @@ class Site:
     def menu(self) -> list[Page]:
         return sorted((p for p in self.pages if p.menu is not None), key=lambda p: (p.menu, p.title))
 
+    @property
+    def copyright_year(self) -> int | str:
+        """The footer's year: the newest story's, so an unchanged site renders unchanged."""
+        return self.articles[0].date.year if self.articles else ""
+
     def category_of(self, article: Article) -> Term | None:
         return self.terms["category"].get(self.slug(article.category)) if article.category \
             else None

@@ -12,6 +12,9 @@ from datetime import datetime
 
 from generator.config import SiteConfig
 
+SITE_RSS = "feed.xml"  # route of the site's RSS feed; a section's is beside its listing
+SITE_ATOM = "atom.xml"  # route of the site's Atom feed
+
 
 def route(config: SiteConfig, kind: str, slug: str = "", when: datetime | None = None) -> str:
     """The route of one item of a kind, from the patterns in config.urls."""
@@ -36,6 +39,11 @@ def to_url(config: SiteConfig, rel: str) -> str:
 def to_abs_url(config: SiteConfig, rel: str) -> str:
     """The full URL of a route, for feeds, sitemaps and canonical links."""
     return config.origin + to_url(config, rel)
+
+
+def section_feed_route(section_route: str) -> str:
+    """The route of a section's RSS feed, beside the section's first listing page."""
+    return section_route + SITE_RSS
 
 
 def output_path(rel: str) -> str:

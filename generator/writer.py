@@ -45,7 +45,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import re
 import shutil
 import stat
 from collections.abc import Callable, Iterable
@@ -53,9 +52,9 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import unquote
 
 from generator.errors import BuildError, Problem
+from generator.outpaths import path_problem
 from generator.sources import digest_bytes
 
 STAGING_SUFFIX = ".newsgen-staging"
@@ -63,13 +62,6 @@ FILES = "files"  # staged outputs, below the staging folder so no output name ca
 JOURNAL = "journal.json"  # the commit plan, beside FILES
 LOG_LIMIT = 256 * 1024  # bytes of manifest deltas logged before they are folded in
 MAX_LISTED = 20  # files in the way named one by one; the rest are counted
-_DRIVE = re.compile(r"^[A-Za-z]:")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# Paths of plain segments (letters, digits, `_`, `-`, `~`, inner dots), which every check
-# below would pass: almost every output, and checking 17,000 of them the long way cost
-# tens of milliseconds a rebuild.
-_PLAIN = re.compile(r"[\w~-]+(?:\.[\w~-]+)*(?:/[\w~-]+(?:\.[\w~-]+)*)*", re.ASCII)
-
 
 class Written(NamedTuple):
     """What the manifest knows of one output file."""
@@ -97,30 +89,6 @@ class WriteReport:
     removed: list[str] = field(default_factory=list)  # files of the last build now gone
     rendered: int = 0  # outputs rendered in this build
     kept: list[str] = field(default_factory=list)  # stale files left: changed by someone
-
-
-def path_problem(rel: str) -> str:
-    """Why an output path could land outside the output folder; "" when it is safe.
-
-    The decoded form is checked too: a web server turns `%2e%2e` into `..` before it
-    looks for the file, and a Windows checkout turns a backslash into a separator.
-    """
-    if _PLAIN.fullmatch(rel):
-        return ""
-    for text in dict.fromkeys((rel, unquote(rel))):
-        if not text:
-            return "the path is empty"
-        if "\x00" in text:
-            return "it contains a NUL character"
-        if _CONTROL.search(text):
-            return "it contains a control character"
-        if "\\" in text:
-            return "it contains a backslash"
-        if text.startswith("/") or _DRIVE.match(text):
-            return "it is an absolute path"
-        if any(part in ("", ".", "..") for part in text.split("/")):
-            return "it has an empty, `.` or `..` part"
-    return ""
 
 
 def safe_join(out_dir: Path, rel: str) -> Path:

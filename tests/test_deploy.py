@@ -7,6 +7,7 @@ import subprocess
 import pytest
 from conftest import article, require_tool
 
+from generator.cli import deploy as deploy_cli
 from generator.cli import main
 from generator.deploy import deploy_folder, deploy_git, deploy_rsync
 
@@ -120,16 +121,14 @@ def test_deploy_chooses_the_method_from_the_target(monkeypatch, tmp_path, target
                                                    method):
     import argparse
 
-    from generator import deploy
-
     calls = []
     for name in ("folder", "rsync", "git"):
-        monkeypatch.setattr(deploy, f"deploy_{name}",
+        monkeypatch.setattr(deploy_cli, f"deploy_{name}",
                             lambda *a, name=name, **k: calls.append(name) or [])
     monkeypatch.chdir(tmp_path)
     args = argparse.Namespace(target=target, branch=branch, rsync=rsync, dry_run=True,
                               message="", cname="")
-    deploy._deploy(tmp_path / "output", args)
+    deploy_cli._deploy(tmp_path / "output", args)
     assert calls == [method]
 
 
@@ -141,7 +140,7 @@ def test_deploy_refuses_a_folder_inside_the_output(built):
     args = argparse.Namespace(target=str(built.out / "copy"), branch=None, rsync=False,
                               dry_run=False, message="", cname="")
     with pytest.raises(deploy.DeployError, match="overlaps the output folder"):
-        deploy._deploy(built.out, args)
+        deploy_cli._deploy(built.out, args)
 
 
 def test_folder_deploy_replaces_a_folder_with_a_file_and_back(tmp_path):

@@ -20,8 +20,9 @@ from generator.documents import parse_document
 from generator.errors import BuildError, ContentError
 from generator.frontmatter import split
 from generator.markup import MarkdownRenderer
+from generator.outpaths import path_problem
 from generator.urls import output_path, route
-from generator.writer import path_problem, safe_join
+from generator.writer import safe_join
 
 OUT = Path("/srv/site/output")
 MD = MarkdownRenderer()

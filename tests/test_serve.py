@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from playwright.sync_api import expect
 
-from generator.server import Preview, ServeOptions, make_builder, parse_host, resolve_request
+from generator.preview import Preview, ServeOptions, make_builder, parse_host, resolve_request
 from generator.watcher import Rebuilder, Watcher
 
 TIMEOUT = 10  # seconds any single wait may take before the test fails

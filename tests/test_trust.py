@@ -633,7 +633,7 @@ def test_script_urls_are_removed_from_markdown_and_raw_html(make_site):
 def start_preview(tmp_path):
     import io
 
-    from generator.server import Preview, ServeOptions
+    from generator.preview import Preview, ServeOptions
 
     site = site_with(tmp_path / "site", stories(20))
     (site.root / "content/static").mkdir(parents=True, exist_ok=True)

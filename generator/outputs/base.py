@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
+from generator.outputs.templating import Templates
 from generator.site import Site
 from generator.theme import Theme
-
-if TYPE_CHECKING:
-    from generator.outputs.render import Renderer
 
 
 class Facet(enum.Enum):
@@ -52,16 +50,20 @@ def fingerprint(*parts: object) -> str:
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
-def copyright_year(site: Site) -> int | str:
-    """The footer's year: the newest story's, so an unchanged site renders unchanged."""
-    return site.articles[0].date.year if site.articles else ""
-
-
 def navigation_digest(site: Site, theme: Theme) -> str:
     """The NAVIGATION facet: theme, settings, menu, sections and the footer's year."""
     nav = [(p.title, p.route, p.menu) for p in site.menu]
     nav += [(t.name, t.route) for t in site.terms["category"].values()]
-    return fingerprint(theme.digest(), site.config.digest(), nav, copyright_year(site))
+    return fingerprint(theme.digest(), site.config.digest(), nav, site.copyright_year)
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """What kinds render with: the model, the theme and its templates (one per build)."""
+
+    site: Site  # the read-only model
+    theme: Theme  # the theme in use
+    templates: Templates  # the Jinja environment; HTML kinds render through it
 
 
 @dataclass(frozen=True)
@@ -98,12 +100,6 @@ class OutputKind:
         """The output of article `index` (kinds with per_article only)."""
         raise NotImplementedError(f"{type(self).__name__} is not per article")
 
-    def render(self, output: Output, renderer: Renderer) -> bytes:
+    def render(self, output: Output, rendering: Rendering) -> bytes:
         """The bytes of one of this kind's outputs; raises BuildError on bad input."""
         raise NotImplementedError
-
-
-def each(kinds: Iterable[OutputKind], planner: Planner) -> Iterator[tuple[OutputKind, tuple]]:
-    """(kind, its outputs) for each kind, planned."""
-    for kind in kinds:
-        yield kind, tuple(kind.plan(planner))

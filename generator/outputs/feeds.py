@@ -9,33 +9,18 @@ from __future__ import annotations
 
 import email.utils
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 from feedgen.feed import FeedGenerator
 
 from generator.errors import BuildError, Problem
 from generator.markup import absolutize
-from generator.outputs.base import Facet, Output, OutputKind, Planner
-from generator.sanitize import XML_FORBIDDEN
-from generator.site import Site, Term
-from generator.urls import to_abs_url
+from generator.outputs.base import Facet, Output, OutputKind, Planner, Rendering
+from generator.sanitize import xml_safe
+from generator.site import Site
+from generator.urls import SITE_ATOM, SITE_RSS, section_feed_route, to_abs_url
 
-if TYPE_CHECKING:
-    from generator.outputs.render import Renderer
-
-SITE_RSS = "feed.xml"  # route of the site's RSS feed
-SITE_ATOM = "atom.xml"  # route of the site's Atom feed
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def xml_safe(text: str) -> str:
-    return XML_FORBIDDEN.sub("", text)
-
-
-def section_feed_route(term: Term) -> str:
-    """The route of a section's RSS feed, beside its first listing page."""
-    return term.route + SITE_RSS
 
 
 class _Feed(OutputKind):
@@ -50,8 +35,8 @@ class _Feed(OutputKind):
             shown = [(a.digest, a.route) for a in _items(planner.site, key)]
             yield planner.output(self, rel, key, _title(planner.site, key), shown)
 
-    def render(self, output: Output, renderer: Renderer) -> bytes:
-        return render_feed(renderer.site, output, self.format)
+    def render(self, output: Output, rendering: Rendering) -> bytes:
+        return render_feed(rendering.site, output, self.format)
 
 
 class Rss(_Feed):
@@ -61,7 +46,7 @@ class Rss(_Feed):
 
     def routes(self, site: Site) -> list[tuple[str, tuple]]:
         found = [(SITE_RSS, ("site",))]
-        found += [(section_feed_route(term), ("category", slug))
+        found += [(section_feed_route(term.route), ("category", slug))
                   for slug, term in site.terms["category"].items()]
         return found
 

@@ -7,16 +7,12 @@ Site; what a context holds is what the kind's fingerprint covers (see base.Facet
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from generator.outputs import structured
-from generator.outputs.base import Facet, Output, OutputKind, Planner
-from generator.outputs.feeds import section_feed_route
+from generator.outputs.base import Facet, Output, OutputKind, Planner, Rendering
 from generator.site import Site
-from generator.urls import index_route, output_path, page_route, to_url
-
-if TYPE_CHECKING:
-    from generator.outputs.render import Renderer
+from generator.urls import index_route, output_path, page_route, section_feed_route, to_url
 
 
 class HtmlKind(OutputKind):
@@ -24,13 +20,13 @@ class HtmlKind(OutputKind):
 
     template: ClassVar[str]  # the theme template that renders it
 
-    def context(self, renderer: Renderer, *key) -> dict:
+    def context(self, rendering: Rendering, *key) -> dict:
         """The template's variables for the output with this key."""
         raise NotImplementedError
 
-    def render(self, output: Output, renderer: Renderer) -> bytes:
-        context = self.context(renderer, *output.key)
-        return renderer.templates.page(self.template, context, output.path)
+    def render(self, output: Output, rendering: Rendering) -> bytes:
+        context = self.context(rendering, *output.key)
+        return rendering.templates.page(self.template, context, output.path)
 
 
 def _pages(count: int, per_page: int) -> int:
@@ -50,9 +46,9 @@ class Home(HtmlKind):
             shown = _home_shown(site) if n == 1 else ld[(n - 1) * per_page:n * per_page]
             yield planner.output(self, output_path(page_route("", n)), (n,), total, shown)
 
-    def context(self, renderer: Renderer, number: int) -> dict:
-        site, per_page = renderer.site, renderer.site.config.per_page
-        pager = renderer.templates.pager(site.articles, "", number)
+    def context(self, rendering: Rendering, number: int) -> dict:
+        site, per_page = rendering.site, rendering.site.config.per_page
+        pager = rendering.templates.pager(site.articles, "", number)
         sections = [(t, [site.articles[i] for i in t.articles[:site.config.home_sections]])
                     for t in site.terms["category"].values()]
         return {"pager": pager, "lead": pager.items[0] if pager.items else None,
@@ -83,8 +79,8 @@ class ArticlePage(HtmlKind):
                               [ld[j] for j in site.related[index]],
                               (category.name, category.route) if category else ())
 
-    def context(self, renderer: Renderer, index: int) -> dict:
-        site = renderer.site
+    def context(self, rendering: Rendering, index: int) -> dict:
+        site = rendering.site
         article = site.articles[index]
         page_url = to_url(site.config, article.route)
         category = site.category_of(article)
@@ -103,9 +99,9 @@ class StandalonePage(HtmlKind):
         for p in planner.site.pages:
             yield planner.output(self, output_path(p.route), (p.source,), p.digest)
 
-    def context(self, renderer: Renderer, source: str) -> dict:
-        page = next(p for p in renderer.site.pages if p.source == source)
-        return {"page": page, "page_url": to_url(renderer.site.config, page.route)}
+    def context(self, rendering: Rendering, source: str) -> dict:
+        page = next(p for p in rendering.site.pages if p.source == source)
+        return {"page": page, "page_url": to_url(rendering.site.config, page.route)}
 
 
 class TermIndex(HtmlKind):
@@ -120,9 +116,9 @@ class TermIndex(HtmlKind):
             shown = [(t.name, t.route, len(t.articles)) for t in terms.values()]
             yield planner.output(self, output_path(index_route(site.config, kind)), (kind,), shown)
 
-    def context(self, renderer: Renderer, kind: str) -> dict:
-        config = renderer.site.config
-        return {"kind": kind, "terms": list(renderer.site.terms[kind].values()),
+    def context(self, rendering: Rendering, kind: str) -> dict:
+        config = rendering.site.config
+        return {"kind": kind, "terms": list(rendering.site.terms[kind].values()),
                 "page_url": to_url(config, index_route(config, kind))}
 
 
@@ -144,12 +140,12 @@ class Listing(HtmlKind):
                                          (kind, slug, n), term.name, total, len(term.articles),
                                          [ld[i] for i in chunk])
 
-    def context(self, renderer: Renderer, kind: str, slug: str, number: int) -> dict:
-        site = renderer.site
+    def context(self, rendering: Rendering, kind: str, slug: str, number: int) -> dict:
+        site = rendering.site
         term = site.terms[kind][slug]
         articles = [site.articles[i] for i in term.articles]
-        pager = renderer.templates.pager(articles, term.route, number)
-        feed = to_url(site.config, section_feed_route(term)) if kind == "category" else ""
+        pager = rendering.templates.pager(articles, term.route, number)
+        feed = to_url(site.config, section_feed_route(term.route)) if kind == "category" else ""
         return {"kind": kind, "term": term, "pager": pager, "page_url": pager.url,
                 "term_feed_url": feed}
 
@@ -163,8 +159,8 @@ class NotFound(HtmlKind):
     def plan(self, planner: Planner):
         yield planner.output(self, "404.html", ())
 
-    def context(self, renderer: Renderer) -> dict:
-        return {"page_url": to_url(renderer.site.config, "404.html")}
+    def context(self, rendering: Rendering) -> dict:
+        return {"page_url": to_url(rendering.site.config, "404.html")}
 
 
 KINDS: tuple[OutputKind, ...] = (Home(), ArticlePage(), StandalonePage(), TermIndex(),

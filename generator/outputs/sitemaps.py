@@ -7,16 +7,12 @@ last few days before the build's clock, so it shows CLOCK and is planned on ever
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from generator.outputs.base import Facet, Output, OutputKind, Planner
-from generator.outputs.feeds import xml_safe
+from generator.outputs.base import Facet, Output, OutputKind, Planner, Rendering
+from generator.sanitize import xml_safe
 from generator.site import Site
 from generator.urls import index_route, output_path, page_route, to_abs_url
-
-if TYPE_CHECKING:
-    from generator.outputs.render import Renderer
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file, by the sitemaps.org protocol
 SITEMAP = "sitemap.xml"  # the sitemap, or the index of its parts
@@ -32,8 +28,8 @@ class Robots(OutputKind):
     def plan(self, planner: Planner):
         yield planner.output(self, "robots.txt", ())
 
-    def render(self, output: Output, renderer: Renderer) -> bytes:
-        config = renderer.site.config
+    def render(self, output: Output, rendering: Rendering) -> bytes:
+        config = rendering.site.config
         return (f"User-agent: *\nAllow: /\n\nSitemap: {to_abs_url(config, SITEMAP)}\n"
                 f"Sitemap: {to_abs_url(config, NEWS_SITEMAP)}\n").encode()
 
@@ -54,13 +50,13 @@ class Sitemap(OutputKind):
         for n, chunk in enumerate(chunks, start=1):
             yield planner.output(self, f"sitemap-{n}.xml", ("part", n), chunk)
 
-    def render(self, output: Output, renderer: Renderer) -> bytes:
-        config, (part, *number) = renderer.site.config, output.key
+    def render(self, output: Output, rendering: Rendering) -> bytes:
+        config, (part, *number) = rendering.site.config, output.key
         if part == "index":
             locs = [to_abs_url(config, f"sitemap-{n}.xml") for n in range(1, number[0] + 1)]
             body = "".join(f"<sitemap><loc>{escape(u)}</loc></sitemap>\n" for u in locs)
             return _xml("sitemapindex", body).encode()
-        entries = sitemap_entries(renderer.site)
+        entries = sitemap_entries(rendering.site)
         if part == "part":
             entries = entries[(number[0] - 1) * SITEMAP_LIMIT:number[0] * SITEMAP_LIMIT]
         body = "".join(_url(to_abs_url(config, rel), lastmod) for rel, lastmod in entries)
@@ -77,8 +73,8 @@ class NewsSitemap(OutputKind):
         news = [(a.route, a.title, a.date.isoformat()) for a in recent_articles(planner.site)]
         yield planner.output(self, NEWS_SITEMAP, (), news)
 
-    def render(self, output: Output, renderer: Renderer) -> bytes:
-        return _news(renderer.site).encode()
+    def render(self, output: Output, rendering: Rendering) -> bytes:
+        return _news(rendering.site).encode()
 
 
 KINDS: tuple[OutputKind, ...] = (Robots(), Sitemap(), NewsSitemap())

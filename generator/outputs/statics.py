@@ -7,12 +7,8 @@ model, so the kind shows FILES and is planned (one stat per file) on every build
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from generator.outputs.base import Facet, Output, OutputKind, Planner
-
-if TYPE_CHECKING:
-    from generator.outputs.render import Renderer
+from generator.outputs.base import Facet, Output, OutputKind, Planner, Rendering
 
 
 class Static(OutputKind):
@@ -33,7 +29,7 @@ class Static(OutputKind):
         for rel, (source, stamp) in sorted(files.items()):
             yield planner.output(self, rel, (source,), stamp)
 
-    def render(self, output: Output, renderer: Renderer) -> bytes:
+    def render(self, output: Output, rendering: Rendering) -> bytes:
         return Path(output.key[0]).read_bytes()
 
 

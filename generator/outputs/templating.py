@@ -16,11 +16,18 @@ import jinja2.meta
 from markupsafe import Markup
 
 from generator.errors import BuildError, Problem
-from generator.outputs.base import copyright_year
-from generator.outputs.feeds import SITE_ATOM, SITE_RSS
 from generator.site import Site
 from generator.theme import Theme, make_environment
-from generator.urls import asset_abs_url, asset_url, index_route, link_abs_url, page_route, to_url
+from generator.urls import (
+    SITE_ATOM,
+    SITE_RSS,
+    asset_abs_url,
+    asset_url,
+    index_route,
+    link_abs_url,
+    page_route,
+    to_url,
+)
 
 
 @dataclass(frozen=True)
@@ -109,7 +116,7 @@ class Templates:
             "term_url": self._term_url,
             "feed_url": to_url(config, SITE_RSS),
             "atom_url": to_url(config, SITE_ATOM),
-            "copyright_year": copyright_year(site),
+            "copyright_year": site.copyright_year,
             "abs_asset_url": lambda path: asset_abs_url(config, path),
             "format_month": self._format_month,
             "index_url": lambda kind: to_url(config, index_route(config, kind)),

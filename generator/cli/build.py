@@ -1,4 +1,4 @@
-"""The `newsgen` command line."""
+"""`newsgen build`: the command line of the build (build.py), its summary and errors."""
 
 from __future__ import annotations
 
@@ -6,37 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from generator import __version__, checker, deploy, importers, scaffold
 from generator.build import BuildReport, BuildRequest, build
-from generator.commandline import add_site_option, print_problems
+from generator.cli.common import add_site_option, print_problems
 from generator.errors import BuildError
 from generator.progress import ProgressBar
-from generator.server import add_serve_command
 from generator.writer import os_problem
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = make_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "command", None):
-        parser.print_help()
-        return 2
-    return args.run(args)
-
-
-def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="newsgen", description="Build and preview a static news site.")
-    parser.add_argument("--version", action="version", version=f"newsgen {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    add_build_command(commands)
-    add_serve_command(commands)
-    scaffold.add_init_command(commands)
-    scaffold.add_new_command(commands)
-    importers.add_import_command(commands)
-    checker.add_check_command(commands)
-    deploy.add_deploy_command(commands)
-    return parser
 
 
 def add_build_command(commands) -> None:
