@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path[:0] = [str(REPO), str(HERE)]
 
-from generator.server import Preview, ServeOptions, make_builder  # noqa: E402
+from generator.preview import Preview, ServeOptions, make_builder  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LOADED_AT = ("(() => { const n = performance.getEntriesByType('navigation')[0];"

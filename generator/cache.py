@@ -71,12 +71,13 @@ class ParseCache:
     def get_many(self, keys: list[str]) -> dict[str, object]:
         if self._db is None or not keys:
             return {}
-        found = {}
+        found: dict[str, object] = {}
         with collector_paused():
             self._fetch(keys, found)
         return found
 
     def _fetch(self, keys: list[str], found: dict) -> None:
+        assert self._db is not None  # get_many asks only with a database
         for start in range(0, len(keys), 900):  # SQLite's limit on bound parameters
             chunk = keys[start:start + 900]
             marks = ",".join("?" * len(chunk))
@@ -116,6 +117,7 @@ class ParseCache:
         self._pending.clear()
 
     def _count(self) -> int:
+        assert self._db is not None  # counted only with a database
         return self._db.execute("SELECT count(*) FROM docs").fetchone()[0]
 
     def close(self) -> None:

@@ -113,7 +113,8 @@ def load_output(root: Path, base_url: str) -> BuiltOutput:
 
 def check_links(out: BuiltOutput) -> tuple[list[Problem], dict[str, set[str]]]:
     """Broken internal references and anchors; also returns the page -> pages link graph."""
-    problems, graph = [], {}
+    problems: list[Problem] = []
+    graph: dict[str, set[str]] = {}
     for rel, scan in out.pages.items():
         here = out.page_url(rel)
         graph[rel] = set()

@@ -268,6 +268,7 @@ def _parse(path: str, text: str, zone: ZoneInfo, md: MarkdownRenderer, unicode_s
     body_html = md.render(parts.body)
     # Always, trusted newsroom or not: a `javascript:` link is never journalism.
     body_html = clean_html(body_html) if sanitize else strip_script_urls(body_html)
+    doc: Article | Page
     if is_page:
         doc = _page(reader, path, body_html, unicode_slugs)
     else:
@@ -282,7 +283,7 @@ def _slug(reader: _Reader, path: str, title: str, unicode_slugs: bool) -> str:
     given = reader.text("slug")
     if given:
         # Checked as written: a NUL or control character is refused, not quietly dropped.
-        written = reader.fields["slug"].text.strip()
+        written = (reader.fields["slug"].text or "").strip()
         if not is_valid_slug(written):
             shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in written)
             if len(written.encode("utf-8")) > MAX_SLUG_BYTES:

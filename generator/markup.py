@@ -96,7 +96,8 @@ class _QuickInline(InlineProcessor):
             if regex is not None and regex.search(data, start) is None:
                 patternIndex, start = patternIndex + 1, 0
                 continue
-            data, matched, start = self._InlineProcessor__applyPattern(
+            # The name-mangled method of Markdown's own InlineProcessor (checked in __init__).
+            data, matched, start = self._InlineProcessor__applyPattern(  # type: ignore[attr-defined]
                 pattern, data, patternIndex, start)
             if not matched:
                 patternIndex += 1
@@ -113,7 +114,7 @@ class MarkdownRenderer:
 
     def __init__(self, base_path: str = "/"):
         self.base_path = base_path
-        extensions = list(EXTENSIONS)
+        extensions: list[str | markdown.Extension] = list(EXTENSIONS)
         # The quick pass overrides private methods: use it only where they are as expected.
         if all(hasattr(InlineProcessor, f"_InlineProcessor__{name}")
                for name in ("applyPattern", "handleInline")):

@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -191,7 +192,8 @@ class Memory:
         """The saved model; its plan too, so that a `newsgen build` after an edit can
         re-plan from it (outputs.plan.replan) rather than plan ~17,000 outputs (~110 ms)."""
         model, plan = ModelSnapshot.load(self._model_path, salt) or (None, None)
-        if self._plan is None and isinstance(plan, Plan) and plan.site is model.site:
+        if self._plan is None and model is not None and isinstance(plan, Plan) \
+                and plan.site is model.site:
             self._plan = plan
         return model
 
@@ -306,7 +308,7 @@ class Memory:
 
 
 # An article with its body fields blanked: equal before and after a body-only edit.
-_BLANK_BODY = dict.fromkeys(BODY_FIELDS)
+_BLANK_BODY: dict[str, Any] = dict.fromkeys(BODY_FIELDS)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from generator.cache import CACHE_DIR
 from generator.config import CONFIG_FILE
@@ -47,7 +48,7 @@ class Watcher:
         self.site_dir = site_dir.resolve()
         self.report = report
         self.exclude = [Path(p).resolve() for p in exclude]
-        self._observer = None
+        self._observer: Any = None  # a watchdog Observer while started
         self._watches: dict[tuple[Path, bool], tuple[object, int]] = {}
         self._lock = threading.Lock()
 

@@ -47,11 +47,11 @@ import json
 import os
 import shutil
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from generator.errors import BuildError, Problem
 from generator.outpaths import path_problem
@@ -312,7 +312,7 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def write_outputs(outputs: Iterable, render: Callable[[object], bytes], out_dir: Path,
+def write_outputs(outputs: Iterable, render: Callable[[Any], bytes], out_dir: Path,
                   manifest: Manifest, fan_out: Callable = map,
                   overwrite: bool = False) -> WriteReport:
     """Render what changed into staging, check what it replaces, then commit it to
@@ -373,7 +373,7 @@ def _commit(plan: dict, out_dir: Path, stage: Path, report: WriteReport,
     shutil.rmtree(stage, ignore_errors=True)
 
 
-def check_paths(outputs: list, checked: dict | set = frozenset()) -> None:
+def check_paths(outputs: list, checked: Collection[str] = frozenset()) -> None:
     """Every unsafe output path, reported together before anything is rendered; paths
     in `checked` passed this check before."""
     problems = []

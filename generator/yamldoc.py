@@ -93,8 +93,9 @@ def load_mapping(text: str, first_line: int = 1) -> dict[str, Field] | None:
     try:
         return _load(text, first_line)
     except _DuplicateKey as exc:
+        line = exc.problem_mark.line if exc.problem_mark else exc.first.line
         raise YamlProblem(f"{exc.problem} (first on line {exc.first.line + first_line})",
-                          exc.problem_mark.line + first_line,
+                          line + first_line,
                           "remove one of the two lines, or merge them") from None
     except yaml.MarkedYAMLError as exc:
         # The context mark is where the broken construct starts (an unclosed `[`):

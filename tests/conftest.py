@@ -105,3 +105,14 @@ def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright launches Debian's chromium; Playwright never downloads a browser."""
     return {**browser_type_launch_args, "executable_path": require_tool(CHROMIUM),
             "args": ["--disable-gpu", "--disable-dev-shm-usage", "--disable-quic"]}
+
+
+# Fixtures of pytest-playwright: a test asking for one drives headless Chromium.
+_BROWSER_FIXTURES = {"page", "context", "browser", "browser_context_args"}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Mark every browser test `browser`, so `-m "not browser and not slow"` leaves them out."""
+    for item in items:
+        if _BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)

@@ -119,6 +119,7 @@ def check_after_kill(site: SiteFactory, previous: dict, expected: dict) -> str:
     return state
 
 
+@pytest.mark.slow
 def test_a_build_killed_at_each_step_of_the_commit_is_recoverable(sites, tmp_path):
     template, previous, expected = sites
     probe = run_driver(fresh_copy(template, tmp_path / "probe").root)
@@ -136,6 +137,7 @@ def test_a_build_killed_at_each_step_of_the_commit_is_recoverable(sites, tmp_pat
     assert "rolled forward" in states
 
 
+@pytest.mark.slow
 def test_a_build_killed_at_random_moments_leaves_the_previous_output_or_the_new_one(sites,
                                                                                    tmp_path):
     template, previous, expected = sites

@@ -260,6 +260,7 @@ def test_without_sanitize_html_the_writers_html_is_kept(make_site):
     assert 'onerror="alert(1)"' in site.read("2026/11/20/a/index.html")
 
 
+@pytest.mark.slow
 def test_pathological_markdown_cannot_hang_the_build(make_site, monkeypatch):
     monkeypatch.setenv("NEWSGEN_TIME_LIMIT", "2")
     site = make_site({"content/articles/brackets.md": article("Brackets", body="[" * 50000),
@@ -280,6 +281,7 @@ def test_a_huge_file_is_refused_by_size_naming_it(make_site):
     assert "over the limit" in message
 
 
+@pytest.mark.slow
 def test_the_time_limit_holds_in_parallel_parse_workers(make_site, monkeypatch):
     monkeypatch.setenv("NEWSGEN_TIME_LIMIT", "2")
     files = {f"content/articles/s{n}.md": article(f"Story {n}") for n in range(60)}

@@ -376,6 +376,7 @@ def test_files_on_disk_never_hold_the_reload_script(serve):
     assert not [p for p in pages if b"__newsgen" in p.read_bytes()]
 
 
+@pytest.mark.slow
 def test_pages_are_served_while_a_long_build_renders(make_site):
     site = make_site(ARTICLES)
     build = make_builder()

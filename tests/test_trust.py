@@ -150,6 +150,7 @@ def test_concurrent_builds_always_leave_exactly_one_clean_build(tmp_path):
         assert leftovers(site.root) == []
 
 
+@pytest.mark.slow
 def test_a_second_build_waits_for_the_first_or_fails_at_once_with_no_wait(tmp_path):
     site = site_with(tmp_path / "site", stories(3))
     assert cli_build(site).returncode == 0
@@ -418,6 +419,7 @@ def serve_process(site: SiteFactory) -> subprocess.Popen:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_during_serves_first_build_stops_it(tmp_path, signum):
     # A template slow enough that the first build is still rendering when the signal comes.

@@ -130,6 +130,7 @@ def crawl(linkchecker: str, port: int, url: str, folder: Path) -> subprocess.Com
                           capture_output=True, text=True, cwd=folder)
 
 
+@pytest.mark.slow
 def test_deployed_demo_site_under_nginx_has_no_broken_links(nginx, tmp_path):
     linkchecker = require_tool("linkchecker")
     port, www = nginx

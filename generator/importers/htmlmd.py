@@ -83,7 +83,8 @@ def html_to_markdown(fragment: str) -> Conversion:
 
 def _blocks(node: Node, conv: Conversion, depth: int = 0) -> str:
     """Block-level rendering: children become paragraphs separated by blank lines."""
-    out, inline = [], []
+    out: list[str] = []
+    inline: list[str] = []
 
     def flush():
         text = " ".join("".join(inline).split()) if inline else ""

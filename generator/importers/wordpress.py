@@ -37,7 +37,9 @@ def parse_wxr(data: bytes, zone: ZoneInfo, keep_html: bool = False
                or _text(a, "wp:author_login") for a in channel.findall("wp:author", NS)}
     attachments = {_text(i, "wp:post_id"): _text(i, "wp:attachment_url")
                    for i in channel.findall("item") if _text(i, "wp:post_type") == "attachment"}
-    items, notes, skipped = [], [], Counter()
+    items: list[Imported] = []
+    notes: list[str] = []
+    skipped: Counter[str] = Counter()
     for item in channel.findall("item"):
         kind = _text(item, "wp:post_type")
         status = _text(item, "wp:status")
@@ -72,9 +74,9 @@ def _item(item, kind: str, authors: dict, attachments: dict, zone: ZoneInfo, kee
     body_html = _paragraphs(_BLOCK_COMMENT.sub("", _text(item, "content:encoded")))
     body, body_notes = convert_body(body_html, keep_html)
     notes += body_notes
-    categories = [c.text.strip() for c in item.findall("category")
-                  if c.get("domain") == "category" and c.text]
-    categories = [c for c in categories if c != "Uncategorized"] or None
+    named = [c.text.strip() for c in item.findall("category")
+             if c.get("domain") == "category" and c.text]
+    categories = [c for c in named if c != "Uncategorized"] or None
     tags = [c.text.strip() for c in item.findall("category")
             if c.get("domain") == "post_tag" and c.text] or None
     login = _text(item, "dc:creator")
@@ -84,7 +86,7 @@ def _item(item, kind: str, authors: dict, attachments: dict, zone: ZoneInfo, kee
     if comments:
         notes.append(f"{comments} comment(s) not imported")
     slug = _text(item, "wp:post_name") or None
-    fields = {"title": title, "slug": slug, "draft": True if status in DRAFT_STATUSES else None}
+    fields: dict[str, object] = {"title": title, "slug": slug, "draft": True if status in DRAFT_STATUSES else None}
     if kind == "post":
         fields = {"title": title, "date": when, "category": categories[0] if categories else None,
                   "tags": (categories[1:] + (tags or [])) if categories else tags,

@@ -52,7 +52,7 @@ def fingerprint(*parts: object) -> str:
 
 def navigation_digest(site: Site, theme: Theme) -> str:
     """The NAVIGATION facet: theme, settings, menu, sections and the footer's year."""
-    nav = [(p.title, p.route, p.menu) for p in site.menu]
+    nav: list[tuple] = [(p.title, p.route, p.menu) for p in site.menu]
     nav += [(t.name, t.route) for t in site.terms["category"].values()]
     return fingerprint(theme.digest(), site.config.digest(), nav, site.copyright_year)
 

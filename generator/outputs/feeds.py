@@ -45,7 +45,7 @@ class Rss(_Feed):
     name = format = "rss"
 
     def routes(self, site: Site) -> list[tuple[str, tuple]]:
-        found = [(SITE_RSS, ("site",))]
+        found: list[tuple[str, tuple]] = [(SITE_RSS, ("site",))]
         found += [(section_feed_route(term.route), ("category", slug))
                   for slug, term in site.terms["category"].items()]
         return found

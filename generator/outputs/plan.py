@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from itertools import chain
+from typing import Any
 
 from generator.documents import BODY_FIELDS
 from generator.errors import BuildError, Problem
@@ -30,7 +31,7 @@ ALWAYS_PLANNED = frozenset({Facet.CLOCK, Facet.FILES})
 # Site fields a body-only edit may change; every other one must be the very same object.
 _EDITABLE = {"articles", "built_at"}
 _SHARED = tuple(f.name for f in fields(Site) if f.name not in _EDITABLE)
-_BLANK_BODY = dict.fromkeys(BODY_FIELDS)
+_BLANK_BODY: dict[str, Any] = dict.fromkeys(BODY_FIELDS)
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,8 @@ def sitemap_entries(site: Site) -> list[tuple[str, str]]:
 
 
 def recent_articles(site: Site) -> list:
+    if site.built_at is None:  # a model built for no moment has no "recent"
+        return []
     since = site.built_at - timedelta(days=site.config.news_sitemap_days)
     return [a for a in site.articles if a.date >= since]
 

@@ -144,6 +144,7 @@ class Templates:
         return self._footer_html
 
     def _reads_only_globals(self, name: str) -> bool:
+        assert self.env.loader is not None  # make_environment always gives one
         tree = self.env.parse(self.env.loader.get_source(self.env, name)[0])
         return not list(jinja2.meta.find_referenced_templates(tree)) and \
             jinja2.meta.find_undeclared_variables(tree) <= set(self.env.globals)

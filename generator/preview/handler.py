@@ -84,7 +84,7 @@ def resolve_request(out_dir: Path, base_path: str, raw: str) -> Resolved:
     if last is None or any(not n for n in names):  # `//` or bad escapes: never a real file
         return Resolved()
     root = out_dir.resolve()
-    target = root.joinpath(*names, last).resolve()
+    target = root.joinpath(*(n for n in names if n), last).resolve()
     if target != root and root not in target.parents:
         return Resolved()
     if target.is_dir():
@@ -233,6 +233,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
                     if send_body:
                         shutil.copyfileobj(f, self.wfile)
                     return
+                assert not isinstance(part, str)  # "unsatisfiable" was answered above
                 start, end = part
                 self._headers(206, kind, end - start + 1,
                               {"Content-Range": f"bytes {start}-{end}/{size}",

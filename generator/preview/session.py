@@ -28,6 +28,7 @@ from pathlib import Path
 from generator.build import Builder, BuildReport, BuildRequest
 from generator.cache import CACHE_DIR
 from generator.config import load_config
+from generator.documents import Article, Page
 from generator.errors import BuildError, Problem
 from generator.locks import try_hold
 from generator.memory import forget_output
@@ -313,7 +314,8 @@ class Preview:
     def _navigate_to(self, report: BuildReport, changed: set[str] | None) -> str | None:
         if not self.options.navigate or not changed:
             return None
-        for document in (*report.site.articles, *report.site.pages):
+        documents: list[Article | Page] = [*report.site.articles, *report.site.pages]
+        for document in documents:
             if document.source in changed:
                 return self.base_path + document.route
         return None
