@@ -18,10 +18,19 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-CATEGORIES = ("Politics", "Business", "World", "Science", "Sport", "Culture", "Health",
-              "Technology")
-AUTHORS = ("Ana Ruiz", "Ben Okafor", "Chen Wei", "Dana Levi", "Emil Novak", "Fatima Zahra",
-           "Gustavo Lima", "Hannah Berg", "Ivo Petrov", "Julia Marsh")
+CATEGORIES = ("Politics", "Business", "World", "Science", "Sport", "Culture", "Health", "Technology")
+AUTHORS = (
+    "Ana Ruiz",
+    "Ben Okafor",
+    "Chen Wei",
+    "Dana Levi",
+    "Emil Novak",
+    "Fatima Zahra",
+    "Gustavo Lima",
+    "Hannah Berg",
+    "Ivo Petrov",
+    "Julia Marsh",
+)
 _WORDS = (
     "the government said on monday that new budget talks would resume after a week of "
     "protests in the capital where thousands gathered outside parliament to demand answers "
@@ -63,10 +72,18 @@ def make_stories(count: int, seed: int = 5) -> list[Story]:
     for n in range(count):
         title = _sentence(rng, 5, 10).rstrip(".")
         date = START + timedelta(seconds=int(span * n / count) + rng.randrange(3600))
-        stories.append(Story(
-            slug=f"story-{n:06d}", title=title, date=date, category=rng.choice(CATEGORIES),
-            tags=tuple(rng.sample(TAG_NAMES, rng.randint(2, 4))), author=rng.choice(AUTHORS),
-            summary=_sentence(rng, 14, 24), body=_body(rng, n, count)))
+        stories.append(
+            Story(
+                slug=f"story-{n:06d}",
+                title=title,
+                date=date,
+                category=rng.choice(CATEGORIES),
+                tags=tuple(rng.sample(TAG_NAMES, rng.randint(2, 4))),
+                author=rng.choice(AUTHORS),
+                summary=_sentence(rng, 14, 24),
+                body=_body(rng, n, count),
+            )
+        )
     return stories
 
 
@@ -83,8 +100,9 @@ def _paragraph(rng: random.Random, n: int, count: int) -> str:
     style = rng.choice(("*{}*", "**{}**", "[{}](https://example.org/ref/{})", "[{}](/{}/)"))
     other = f"{rng.randrange(max(1, n)):06d}" if count else "0"
     target = f"story-{other}" if style.startswith("[{}](/") else words[pick].strip(".")
-    words[pick] = style.format(words[pick].strip("."), target) if "(" in style \
-        else style.format(words[pick].strip("."))
+    words[pick] = (
+        style.format(words[pick].strip("."), target) if "(" in style else style.format(words[pick].strip("."))
+    )
     sentences[i] = " ".join(words)
     return " ".join(sentences)
 
@@ -105,27 +123,32 @@ def _quoted(text: str) -> str:
 
 
 def newsgen_article(s: Story) -> str:
-    return (f"---\ntitle: {_quoted(s.title)}\ndate: {s.date.isoformat()}\n"
-            f"category: {s.category}\ntags: [{', '.join(s.tags)}]\nauthor: {s.author}\n"
-            f"summary: {_quoted(s.summary)}\n---\n\n{s.body}")
+    return (
+        f"---\ntitle: {_quoted(s.title)}\ndate: {s.date.isoformat()}\n"
+        f"category: {s.category}\ntags: [{', '.join(s.tags)}]\nauthor: {s.author}\n"
+        f"summary: {_quoted(s.summary)}\n---\n\n{s.body}"
+    )
 
 
 def hugo_article(s: Story) -> str:
-    return (f"---\ntitle: {_quoted(s.title)}\ndate: {s.date.isoformat()}Z\nslug: {s.slug}\n"
-            f"categories: [{s.category}]\ntags: [{', '.join(s.tags)}]\n"
-            f"authors: [{_quoted(s.author)}]\nsummary: {_quoted(s.summary)}\n---\n\n{s.body}")
+    return (
+        f"---\ntitle: {_quoted(s.title)}\ndate: {s.date.isoformat()}Z\nslug: {s.slug}\n"
+        f"categories: [{s.category}]\ntags: [{', '.join(s.tags)}]\n"
+        f"authors: [{_quoted(s.author)}]\nsummary: {_quoted(s.summary)}\n---\n\n{s.body}"
+    )
 
 
 def pelican_article(s: Story) -> str:
-    return (f"Title: {s.title}\nDate: {s.date:%Y-%m-%d %H:%M}\nSlug: {s.slug}\n"
-            f"Category: {s.category}\nTags: {', '.join(s.tags)}\nAuthor: {s.author}\n"
-            f"Summary: {s.summary}\n\n{s.body}")
+    return (
+        f"Title: {s.title}\nDate: {s.date:%Y-%m-%d %H:%M}\nSlug: {s.slug}\n"
+        f"Category: {s.category}\nTags: {', '.join(s.tags)}\nAuthor: {s.author}\n"
+        f"Summary: {s.summary}\n\n{s.body}"
+    )
 
 
 def article_path(tool: str, s: Story) -> str:
     """Where a story lives inside each tool's site folder."""
-    folder = {"newsgen": "content/articles", "hugo": "content/posts",
-              "pelican": "content"}[tool]
+    folder = {"newsgen": "content/articles", "hugo": "content/posts", "pelican": "content"}[tool]
     return f"{folder}/{s.date.year}/{s.slug}.md"
 
 

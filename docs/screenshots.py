@@ -32,8 +32,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         build(BuildRequest(site_dir=REPO, output=Path(tmp), use_cache=False))
-        server = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", 0), functools.partial(_Quiet, directory=tmp))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=tmp))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
             shoot(f"http://127.0.0.1:{server.server_address[1]}")
@@ -51,8 +50,11 @@ def shoot(base: str) -> None:
             # Lazy images load on scroll; a still picture needs them all at once.
             page.evaluate("document.querySelectorAll('img[loading]').forEach(i => i.loading = 'eager')")
             page.wait_for_load_state("networkidle")
-            page.screenshot(path=str(REPO / "docs" / name), full_page=True,
-                            clip={"x": 0, "y": 0, "width": width, "height": height})
+            page.screenshot(
+                path=str(REPO / "docs" / name),
+                full_page=True,
+                clip={"x": 0, "y": 0, "width": width, "height": height},
+            )
             page.close()
         browser.close()
 

@@ -38,12 +38,12 @@ from generator.site import Options
 from generator.sources import Findings
 from generator.theme import Theme, load_theme
 
-__all__ = ["BuildReport", "BuildRequest", "Builder", "build", "check_output_dir",
-           "output_dir_for"]
+__all__ = ["BuildReport", "BuildRequest", "Builder", "build", "check_output_dir", "output_dir_for"]
 
 
-def build(request: BuildRequest, memory: Memory | None = None,
-          changed: Iterable[str] | None = None) -> BuildReport:
+def build(
+    request: BuildRequest, memory: Memory | None = None, changed: Iterable[str] | None = None
+) -> BuildReport:
     """Build the site; raise BuildError with every problem found, touching no output.
 
     `changed`, with a memory of earlier builds, names the site-relative files changed
@@ -56,8 +56,9 @@ def build(request: BuildRequest, memory: Memory | None = None,
         memory.recover(out_dir, trust_output=changed is not None)
         findings = Findings()
         tree = memory.scan(changed, findings)
-        options = Options(now=request.now or datetime.now().astimezone(),
-                          drafts=request.drafts, future=request.future)
+        options = Options(
+            now=request.now or datetime.now().astimezone(), drafts=request.drafts, future=request.future
+        )
         problems: list[Problem] = []
         gc.unfreeze()  # the last build's model may be garbage now
         site, warnings, parsed = memory.site(tree, config, options, problems)
@@ -71,9 +72,16 @@ def build(request: BuildRequest, memory: Memory | None = None,
         renderer = Renderer(site, theme, request.kinds)
         written = memory.write(outputs, renderer.render, out_dir, renderer.templates.env)
         memory.vouch()
-    return BuildReport(site, out_dir, written, Counter(o.kind for o in outputs),
-                       findings.warnings + warnings, time.perf_counter() - started, parsed,
-                       problems)
+    return BuildReport(
+        site,
+        out_dir,
+        written,
+        Counter(o.kind for o in outputs),
+        findings.warnings + warnings,
+        time.perf_counter() - started,
+        parsed,
+        problems,
+    )
 
 
 def settle(request: BuildRequest) -> tuple[SiteConfig, Theme, Path]:
@@ -138,12 +146,25 @@ def check_output_dir(out_dir: Path, site_dir: Path, theme_dirs: Iterable[Path] =
     neither may a folder holding sources (content, themes, templates, the theme in use,
     wherever it lives) or any folder inside one.
     """
-    sources = [site_dir / "content", site_dir / "themes", site_dir / "templates",
-               *(Path(d).resolve() for d in theme_dirs)]
-    refused = out_dir in (Path("/"), Path.home().resolve(), site_dir) \
-        or out_dir in site_dir.parents \
+    sources = [
+        site_dir / "content",
+        site_dir / "themes",
+        site_dir / "templates",
+        *(Path(d).resolve() for d in theme_dirs),
+    ]
+    refused = (
+        out_dir in (Path("/"), Path.home().resolve(), site_dir)
+        or out_dir in site_dir.parents
         or any(out_dir == s or s in out_dir.parents for s in sources)
+    )
     if refused:
-        raise BuildError([Problem("site.yaml", None,
-                                  f"the output folder {out_dir} would overwrite sources or "
-                                  "system folders", "choose a new folder such as `output`")])
+        raise BuildError(
+            [
+                Problem(
+                    "site.yaml",
+                    None,
+                    f"the output folder {out_dir} would overwrite sources or system folders",
+                    "choose a new folder such as `output`",
+                )
+            ]
+        )

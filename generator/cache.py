@@ -38,6 +38,8 @@ def collector_paused():
     finally:
         if enabled:
             gc.enable()
+
+
 _SCHEMA = "CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, value BLOB NOT NULL)"
 
 
@@ -65,8 +67,7 @@ class ParseCache:
 
     def key(self, rel: str, digest: str) -> str:
         # The path is part of the key: a document's slug and kind come from its path.
-        return hashlib.blake2b(f"{self.salt}|{rel}|{digest}".encode(),
-                               digest_size=16).hexdigest()
+        return hashlib.blake2b(f"{self.salt}|{rel}|{digest}".encode(), digest_size=16).hexdigest()
 
     def get_many(self, keys: list[str]) -> dict[str, object]:
         if self._db is None or not keys:
@@ -79,10 +80,9 @@ class ParseCache:
     def _fetch(self, keys: list[str], found: dict) -> None:
         assert self._db is not None  # get_many asks only with a database
         for start in range(0, len(keys), 900):  # SQLite's limit on bound parameters
-            chunk = keys[start:start + 900]
+            chunk = keys[start : start + 900]
             marks = ",".join("?" * len(chunk))
-            for key, blob in self._db.execute(
-                    f"SELECT key, value FROM docs WHERE key IN ({marks})", chunk):
+            for key, blob in self._db.execute(f"SELECT key, value FROM docs WHERE key IN ({marks})", chunk):
                 try:
                     found[key] = pickle.loads(blob)
                 except Exception:  # noqa: BLE001 - any unreadable entry is simply a miss
@@ -111,8 +111,7 @@ class ParseCache:
             if prune:
                 self._db.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
                 self._db.execute("DELETE FROM live")
-                self._db.executemany("INSERT OR IGNORE INTO live VALUES (?)",
-                                     [(k,) for k in live_keys])
+                self._db.executemany("INSERT OR IGNORE INTO live VALUES (?)", [(k,) for k in live_keys])
                 self._db.execute("DELETE FROM docs WHERE key NOT IN (SELECT key FROM live)")
         self._pending.clear()
 
@@ -158,8 +157,12 @@ class FileStamps:
         """The digest of a file, from its stamp when size and mtime are as remembered."""
         st = os.stat(path)
         old = self._old.get(rel)
-        if (old and old[0] == st.st_size and old[1] == st.st_mtime_ns
-                and st.st_mtime_ns < self._taken - RACY_NS):
+        if (
+            old
+            and old[0] == st.st_size
+            and old[1] == st.st_mtime_ns
+            and st.st_mtime_ns < self._taken - RACY_NS
+        ):
             digest = old[2]
         else:
             with open(path, "rb") as f:

@@ -50,12 +50,14 @@ class _Scanner(HTMLParser):
             elif name in _REF_ATTRS and tag != "meta":
                 self.scan.refs.append((value, line))
             elif name in ("srcset", "imagesrcset"):
-                self.scan.refs += [(part.split()[0], line) for part in value.split(",")
-                                   if part.strip()]
+                self.scan.refs += [(part.split()[0], line) for part in value.split(",") if part.strip()]
         if tag == "meta" and values.get("property", values.get("name")) in _PREVIEW_IMAGES:
             self.scan.refs.append((values.get("content") or "", line))
-        if tag == "meta" and (values.get("name") or "").lower() == "robots" \
-                and "noindex" in (values.get("content") or "").lower():
+        if (
+            tag == "meta"
+            and (values.get("name") or "").lower() == "robots"
+            and "noindex" in (values.get("content") or "").lower()
+        ):
             self.scan.noindex = True
 
     handle_startendtag = handle_starttag
@@ -82,16 +84,15 @@ class BuiltOutput:
         return urlsplit(self.base_url).path or "/"
 
     def page_url(self, rel: str) -> str:
-        return self.base_url + (rel[:-len("index.html")] if rel.endswith("index.html") else rel)
+        return self.base_url + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)
 
     def resolve(self, url: str) -> tuple[str | None, str, str]:
         """(file it serves or None, fragment, why not) for an absolute URL of this site."""
         parts = urlsplit(url)
         if not parts.path.startswith(self.base_path):
             return None, parts.fragment, f"is outside the site's base path {self.base_path}"
-        rel = unquote(parts.path[len(self.base_path):])
-        for candidate in (rel + "index.html" if rel.endswith("/") or not rel else rel,
-                          rel + "/index.html"):
+        rel = unquote(parts.path[len(self.base_path) :])
+        for candidate in (rel + "index.html" if rel.endswith("/") or not rel else rel, rel + "/index.html"):
             if candidate in self.files:
                 return candidate, parts.fragment, ""
         return None, parts.fragment, "does not exist in the output"
@@ -102,9 +103,11 @@ class BuiltOutput:
 
 
 def load_output(root: Path, base_url: str) -> BuiltOutput:
-    files = {p.relative_to(root).as_posix() for p in root.rglob("*")
-             if p.is_file() and not any(part.startswith(".") for part in
-                                        p.relative_to(root).parts)}
+    files = {
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    }
     out = BuiltOutput(root, base_url if base_url.endswith("/") else base_url + "/", files)
     for rel in sorted(f for f in files if f.endswith(".html")):
         out.pages[rel] = scan_html((root / rel).read_text(encoding="utf-8", errors="replace"))
@@ -128,16 +131,13 @@ def check_links(out: BuiltOutput) -> tuple[list[Problem], dict[str, set[str]]]:
                 continue
             if target.endswith(".html"):
                 graph[rel].add(target)
-                if fragment and fragment != "top" and unquote(fragment) not in \
-                        out.pages[target].ids:
-                    problems.append(Problem(rel, line, f"link `{ref}`: no id `{fragment}` "
-                                            f"on {target}"))
+                if fragment and fragment != "top" and unquote(fragment) not in out.pages[target].ids:
+                    problems.append(Problem(rel, line, f"link `{ref}`: no id `{fragment}` on {target}"))
     return problems, graph
 
 
 def public_pages(out: BuiltOutput) -> set[str]:
-    return {rel for rel, scan in out.pages.items()
-            if rel not in NOT_PUBLIC and not scan.noindex}
+    return {rel for rel, scan in out.pages.items() if rel not in NOT_PUBLIC and not scan.noindex}
 
 
 def check_orphans(out: BuiltOutput, graph: dict[str, set[str]]) -> list[Problem]:
@@ -150,9 +150,15 @@ def check_orphans(out: BuiltOutput, graph: dict[str, set[str]]) -> list[Problem]
             if target not in seen:
                 seen.add(target)
                 todo.append(target)
-    return [Problem(rel, None, "orphaned: no link from the home page leads here",
-                    "link it from a listing, a menu or another page")
-            for rel in sorted(public_pages(out) - seen)]
+    return [
+        Problem(
+            rel,
+            None,
+            "orphaned: no link from the home page leads here",
+            "link it from a listing, a menu or another page",
+        )
+        for rel in sorted(public_pages(out) - seen)
+    ]
 
 
 def _xml_root(out: BuiltOutput, rel: str):
@@ -181,11 +187,9 @@ def check_feeds(out: BuiltOutput) -> tuple[list[Problem], int]:
         for entry in parsed.entries:
             link = entry.get("link", "")
             if not link or urlsplit(link).scheme not in ("http", "https"):
-                problems.append(Problem(rel, None, f"item `{entry.get('title', '')}` has no "
-                                        "absolute link"))
+                problems.append(Problem(rel, None, f"item `{entry.get('title', '')}` has no absolute link"))
             elif out.is_internal(link) and out.resolve(link)[0] is None:
-                problems.append(Problem(rel, None, f"item link {link} "
-                                        f"{out.resolve(link)[2]}"))
+                problems.append(Problem(rel, None, f"item link {link} {out.resolve(link)[2]}"))
     return problems, count
 
 
@@ -210,8 +214,7 @@ def check_sitemap(out: BuiltOutput) -> list[Problem]:
         return [Problem("sitemap.xml", None, "there is no sitemap")]
     problems, listed = [], set()
     for loc in sitemap_locs(out):
-        target, _, why = out.resolve(loc) if out.is_internal(loc) else (None, "", "is "
-                                                                          "on another host")
+        target, _, why = out.resolve(loc) if out.is_internal(loc) else (None, "", "is on another host")
         if target is None:
             problems.append(Problem("sitemap.xml", None, f"lists {loc}, which {why}"))
         elif target in listed:

@@ -113,15 +113,33 @@ def _read(path: Path) -> tuple[dict, list[Problem]]:
     except YamlProblem as exc:
         return {}, [Problem(CONFIG_FILE, exc.line, exc.message, exc.hint)]
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        return {}, [Problem(CONFIG_FILE, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
-                            "save the file as UTF-8 in your editor")]
-    return {k: (f.text if k in _TEXT_KEYS and f.text is not None else f.value, f.line)
-            for k, f in (fields or {}).items()}, []
+        line = data[: exc.start].count(b"\n") + 1
+        return {}, [
+            Problem(
+                CONFIG_FILE,
+                line,
+                f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
+                "save the file as UTF-8 in your editor",
+            )
+        ]
+    return {
+        k: (f.text if k in _TEXT_KEYS and f.text is not None else f.value, f.line)
+        for k, f in (fields or {}).items()
+    }, []
 
 
-_TEXT_KEYS = {"title", "description", "author", "copyright", "language", "timezone", "logo",
-              "theme", "output", "base_url"}
+_TEXT_KEYS = {
+    "title",
+    "description",
+    "author",
+    "copyright",
+    "language",
+    "timezone",
+    "logo",
+    "theme",
+    "output",
+    "base_url",
+}
 
 
 def _check(key: str, value: Any, line: int | None, problems: list[Problem]) -> Any:
@@ -129,8 +147,7 @@ def _check(key: str, value: Any, line: int | None, problems: list[Problem]) -> A
         problems.append(Problem(CONFIG_FILE, line, message, hint))
 
     if key not in _FIELDS:
-        bad(f"unknown setting `{key}`",
-            closest(key, _FIELDS) or "custom values go under `extra:`")
+        bad(f"unknown setting `{key}`", closest(key, _FIELDS) or "custom values go under `extra:`")
         return None
     if key in _TEXT_KEYS:
         value = str(value)
@@ -156,16 +173,21 @@ def _check_value(key: str, value: Any, bad) -> Any:
     if key == "base_url":
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            bad(f"`base_url` must be an absolute http(s) URL, not `{value}`",
-                "write e.g. `base_url: https://example.org/` or `https://example.org/news/`")
+            bad(
+                f"`base_url` must be an absolute http(s) URL, not `{value}`",
+                "write e.g. `base_url: https://example.org/` or `https://example.org/news/`",
+            )
             return None
     if key == "urls":
         unknown = [k for k in value if k not in DEFAULT_URLS]
         for name in unknown:
-            bad(f"unknown URL kind `{name}` under `urls`",
-                closest(name, DEFAULT_URLS) or f"known kinds: {', '.join(DEFAULT_URLS)}")
-        bad_patterns = [_check_pattern(kind, text, bad) for kind, text in value.items()
-                        if kind in DEFAULT_URLS]
+            bad(
+                f"unknown URL kind `{name}` under `urls`",
+                closest(name, DEFAULT_URLS) or f"known kinds: {', '.join(DEFAULT_URLS)}",
+            )
+        bad_patterns = [
+            _check_pattern(kind, text, bad) for kind, text in value.items() if kind in DEFAULT_URLS
+        ]
         if unknown or any(bad_patterns):
             return None
     return value
@@ -186,8 +208,12 @@ def _check_pattern(kind: str, pattern: Any, bad) -> bool:
         return True
     allowed = _PLACEHOLDERS.get(kind, {"slug"})
     if names - allowed or ("slug" not in names and kind != "archive"):
-        bad(f"the URL pattern `{pattern}` for `{kind}` may use only "
-            + ", ".join(f"{{{n}}}" for n in sorted(allowed)) + " and must use {slug}", hint)
+        bad(
+            f"the URL pattern `{pattern}` for `{kind}` may use only "
+            + ", ".join(f"{{{n}}}" for n in sorted(allowed))
+            + " and must use {slug}",
+            hint,
+        )
         return True
     # Routes drop leading slashes (urls.route); what is left must stay inside the output.
     filled = pattern.format(slug="x", year="2026", month="01", day="01").strip("/")

@@ -48,8 +48,11 @@ def _files(root: Path, keep: frozenset[str] = frozenset()) -> dict[str, Path]:
         return found
     for path in root.rglob("*"):
         rel = path.relative_to(root)
-        if rel.parts[0] in keep or rel.parts[0].startswith(".newsgen") or \
-                not (path.is_file() or path.is_symlink()):
+        if (
+            rel.parts[0] in keep
+            or rel.parts[0].startswith(".newsgen")
+            or not (path.is_file() or path.is_symlink())
+        ):
             continue
         found[rel.as_posix()] = path
     return found
@@ -60,8 +63,10 @@ def refuse_target(dest: Path, site_dir: Path) -> None:
     dest = dest.resolve()
     site = site_dir.resolve()
     if dest in (Path("/"), Path.home().resolve()) or dest == site or dest in site.parents:
-        raise DeployError(f"refusing to deploy into {dest}: it is the root, a home folder or "
-                          "holds the site; choose a folder of its own, such as /var/www/news")
+        raise DeployError(
+            f"refusing to deploy into {dest}: it is the root, a home folder or "
+            "holds the site; choose a folder of its own, such as /var/www/news"
+        )
 
 
 def deployed_before(dest: Path) -> set[str] | None:
@@ -77,21 +82,26 @@ def _marker(files) -> str:
     return json.dumps({"files": sorted(files), "by": "newsgen deploy"}, indent=0)
 
 
-def _refuse_unowned(target: str, there: list[str], in_the_way: list[str], deployed: bool,
-                    force: bool) -> None:
+def _refuse_unowned(
+    target: str, there: list[str], in_the_way: list[str], deployed: bool, force: bool
+) -> None:
     """Refuse, unless forced, a target newsgen never deployed to that holds files (`there`),
     and files in the way that its last deploy did not send. `target` ends with "/"."""
     if force:
         return
     if not deployed and there:
-        raise DeployError(f"refusing to deploy into {target}: newsgen has not deployed there "
-                          f"before and it holds other files (such as {there[0]}); deploy into "
-                          "an empty folder, or pass --force (newsgen then replaces files in "
-                          "the way but deletes none of them)")
+        raise DeployError(
+            f"refusing to deploy into {target}: newsgen has not deployed there "
+            f"before and it holds other files (such as {there[0]}); deploy into "
+            "an empty folder, or pass --force (newsgen then replaces files in "
+            "the way but deletes none of them)"
+        )
     if in_the_way:
         more = f" and {len(in_the_way) - 1} more" if len(in_the_way) > 1 else ""
-        raise DeployError(f"refusing to replace {target}{in_the_way[0]}{more}: newsgen's last "
-                          "deploy did not write it; move it away, or pass --force")
+        raise DeployError(
+            f"refusing to replace {target}{in_the_way[0]}{more}: newsgen's last "
+            "deploy did not write it; move it away, or pass --force"
+        )
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -103,20 +113,27 @@ def _same(a: Path, b: Path) -> bool:
     return a.read_bytes() == b.read_bytes()
 
 
-def plan_mirror(src: Path, dest: Path, keep: frozenset[str] = KEEP,
-                owned: set[str] | None = None, force: bool = False) -> list[Change]:
+def plan_mirror(
+    src: Path, dest: Path, keep: frozenset[str] = KEEP, owned: set[str] | None = None, force: bool = False
+) -> list[Change]:
     """What makes dest a copy of src, leaving `keep` names at dest's top alone and
     deleting only files in `owned` (all of them when owned is None: a tree of newsgen's
     own, such as a deploy branch). Without `force`, a file newsgen did not send that is
     in the way is an error."""
     have, want = _files(dest, keep), _files(src)
     deletable = set(have) if owned is None else set(have) & owned
-    in_the_way = sorted(rel for rel in set(want) & set(have) - deletable
-                        if have[rel].is_symlink() or not _same(want[rel], have[rel]))
+    in_the_way = sorted(
+        rel
+        for rel in set(want) & set(have) - deletable
+        if have[rel].is_symlink() or not _same(want[rel], have[rel])
+    )
     _refuse_unowned(f"{dest}/", [], in_the_way, True, force)
     changes = [Change("add", rel) for rel in sorted(set(want) - set(have))]
-    changes += [Change("update", rel) for rel in sorted(set(want) & set(have))
-                if have[rel].is_symlink() or not _same(want[rel], have[rel])]
+    changes += [
+        Change("update", rel)
+        for rel in sorted(set(want) & set(have))
+        if have[rel].is_symlink() or not _same(want[rel], have[rel])
+    ]
     changes += [Change("delete", rel) for rel in sorted(deletable - set(want))]
     _refuse_folders_in_the_way(dest, want, deletable)
     return changes
@@ -129,8 +146,10 @@ def _refuse_folders_in_the_way(dest: Path, want: dict, deletable: set[str]) -> N
         if target.is_dir() and not target.is_symlink():
             below = {p.relative_to(dest).as_posix() for p in target.rglob("*") if not p.is_dir()}
             if below - deletable:
-                raise DeployError(f"refusing to replace the folder {target}: it holds files "
-                                  f"newsgen's last deploy did not write ({sorted(below - deletable)[0]})")
+                raise DeployError(
+                    f"refusing to replace the folder {target}: it holds files "
+                    f"newsgen's last deploy did not write ({sorted(below - deletable)[0]})"
+                )
 
 
 def apply_mirror(src: Path, dest: Path, changes: list[Change]) -> None:
@@ -196,15 +215,22 @@ def deploy_rsync(src: Path, target: str, dry_run: bool = False, force: bool = Fa
         (work / "marker").mkdir()
         (work / "marker" / MARKER).write_text(_marker(sent), encoding="utf-8")
         # --checksum: a fresh build has new file times, but only changed bytes should travel.
-        common = [rsync, "--recursive", "--links", "--times", "--checksum",
-                  "--itemize-changes", "--omit-dir-times", "--exclude=/.newsgen*/",
-                  *(["--dry-run"] if dry_run else [])]
+        common = [
+            rsync,
+            "--recursive",
+            "--links",
+            "--times",
+            "--checksum",
+            "--itemize-changes",
+            "--omit-dir-times",
+            "--exclude=/.newsgen*/",
+            *(["--dry-run"] if dry_run else []),
+        ]
         lines = _rsync([*common, f"{src}/", f"{work / 'marker'}/", target])
         stale = sorted((before or set()) - sent)
         if stale:
             lines += _rsync_delete(common, stale, work, target)
-    return [line for line in lines if line and not line.startswith(".d")
-            and not line.endswith(MARKER)]
+    return [line for line in lines if line and not line.startswith(".d") and not line.endswith(MARKER)]
 
 
 def _rsync_delete(common: list[str], stale: list[str], work: Path, target: str) -> list[str]:
@@ -214,8 +240,9 @@ def _rsync_delete(common: list[str], stale: list[str], work: Path, target: str) 
     for rel in stale:
         (skeleton / rel).parent.mkdir(parents=True, exist_ok=True)
     (work / "stale").write_text("\n".join(stale) + "\n", encoding="utf-8")
-    return _rsync([*common, "--delete-missing-args", f"--files-from={work / 'stale'}",
-                   f"{skeleton}/", target])
+    return _rsync(
+        [*common, "--delete-missing-args", f"--files-from={work / 'stale'}", f"{skeleton}/", target]
+    )
 
 
 def _rsync(command: list[str]) -> list[str]:
@@ -226,22 +253,19 @@ def _rsync(command: list[str]) -> list[str]:
 
 
 def _remote_marker(rsync: str, target: str, work: Path) -> set[str] | None:
-    done = subprocess.run([rsync, target + MARKER, str(work / MARKER)], capture_output=True,
-                          text=True)
+    done = subprocess.run([rsync, target + MARKER, str(work / MARKER)], capture_output=True, text=True)
     return deployed_before(work) if done.returncode == 0 else None
 
 
 def _remote_files(rsync: str, target: str) -> list[str]:
     """The files the target holds besides the host's own ([] when it does not exist)."""
-    done = subprocess.run([rsync, "--list-only", "--recursive", target], capture_output=True,
-                          text=True)
+    done = subprocess.run([rsync, "--list-only", "--recursive", target], capture_output=True, text=True)
     if done.returncode != 0:
         return []
     files = []
     for line in done.stdout.splitlines():
         fields = line.split(None, 4)  # mode, size, date, time, name
-        if len(fields) == 5 and not fields[0].startswith("d") and \
-                fields[4].split("/")[0] not in KEEP:
+        if len(fields) == 5 and not fields[0].startswith("d") and fields[4].split("/")[0] not in KEEP:
             files.append(fields[4])
     return sorted(files)
 
@@ -252,8 +276,13 @@ class DeployError(Exception):
 
 def _git(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
     """Run git; a remote that wants a password fails at once instead of waiting for one."""
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, **_identity(), "GIT_TERMINAL_PROMPT": "0"})
+    done = subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **_identity(), "GIT_TERMINAL_PROMPT": "0"},
+    )
     if check and done.returncode != 0:
         raise DeployError(f"git {args[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
     return done
@@ -264,8 +293,12 @@ def _identity() -> dict[str, str]:
     configured = subprocess.run(["git", "config", "user.email"], capture_output=True, text=True)
     if configured.stdout.strip() or os.environ.get("GIT_AUTHOR_EMAIL"):
         return {}
-    return {"GIT_AUTHOR_NAME": "newsgen", "GIT_AUTHOR_EMAIL": "newsgen@localhost",
-            "GIT_COMMITTER_NAME": "newsgen", "GIT_COMMITTER_EMAIL": "newsgen@localhost"}
+    return {
+        "GIT_AUTHOR_NAME": "newsgen",
+        "GIT_AUTHOR_EMAIL": "newsgen@localhost",
+        "GIT_COMMITTER_NAME": "newsgen",
+        "GIT_COMMITTER_EMAIL": "newsgen@localhost",
+    }
 
 
 def _checkout(work: Path, remote: str, branch: str) -> None:
@@ -282,8 +315,9 @@ def _checkout(work: Path, remote: str, branch: str) -> None:
         raise DeployError(f"cannot reach the git remote {remote}: {found.stderr.strip()}")
 
 
-def deploy_git(src: Path, remote: str, branch: str, dry_run: bool = False,
-               message: str = "", cname: str = "") -> list[str]:
+def deploy_git(
+    src: Path, remote: str, branch: str, dry_run: bool = False, message: str = "", cname: str = ""
+) -> list[str]:
     """Commit the output as the whole tree of `branch` at `remote` and push it.
 
     CNAME and .nojekyll already on the branch stay; .nojekyll is added because GitHub
@@ -295,8 +329,7 @@ def deploy_git(src: Path, remote: str, branch: str, dry_run: bool = False,
         changes = plan_mirror(src, work)
         extras = {".nojekyll": ""} | ({"CNAME": cname.strip() + "\n"} if cname else {})
         for name, text in extras.items():
-            if not (work / name).exists() or (name == "CNAME" and
-                                              (work / name).read_text() != text):
+            if not (work / name).exists() or (name == "CNAME" and (work / name).read_text() != text):
                 changes.append(Change("add" if not (work / name).exists() else "update", name))
                 if not dry_run:
                     (work / name).write_text(text)
@@ -304,7 +337,6 @@ def deploy_git(src: Path, remote: str, branch: str, dry_run: bool = False,
             return [str(c) for c in changes]
         apply_mirror(src, work, [c for c in changes if c.path not in extras])
         _git(["add", "--all"], work)
-        _git(["commit", "-q", "-m", message or f"Deploy site ({len(changes)} files changed)"],
-             work)
+        _git(["commit", "-q", "-m", message or f"Deploy site ({len(changes)} files changed)"], work)
         _git(["push", "-q", "origin", f"HEAD:refs/heads/{branch}"], work)
         return [str(c) for c in changes]

@@ -24,17 +24,42 @@ from generator.yamldoc import Field
 ARTICLES_DIR = "content/articles/"
 PAGES_DIR = "content/pages/"
 
-ARTICLE_FIELDS = ("title", "date", "category", "tags", "author", "summary", "image", "image_alt",
-                  "image_caption", "slug", "updated", "expires", "draft", "lang", "extra")
-PAGE_FIELDS = ("title", "slug", "menu", "summary", "lang", "draft", "image", "image_alt",
-               "updated", "extra")
+ARTICLE_FIELDS = (
+    "title",
+    "date",
+    "category",
+    "tags",
+    "author",
+    "summary",
+    "image",
+    "image_alt",
+    "image_caption",
+    "slug",
+    "updated",
+    "expires",
+    "draft",
+    "lang",
+    "extra",
+)
+PAGE_FIELDS = ("title", "slug", "menu", "summary", "lang", "draft", "image", "image_alt", "updated", "extra")
 WORDS_PER_MINUTE = 220
 
 # What listings (cards on home, section, tag, author and archive pages, related stories)
 # may show of an article: site.list_digest hashes exactly these, so a template that
 # shows another field in a card must have it added here.
-LIST_FIELDS = ("title", "summary", "date", "updated", "image", "image_alt", "route",
-               "categories", "authors", "lang", "reading_minutes")
+LIST_FIELDS = (
+    "title",
+    "summary",
+    "date",
+    "updated",
+    "image",
+    "image_alt",
+    "route",
+    "categories",
+    "authors",
+    "lang",
+    "reading_minutes",
+)
 # What only the article's own page and the feeds show: an edit confined to these
 # leaves every listing, index and related list as it was (outputs/plan.py).
 BODY_FIELDS = ("body_html", "words", "digest", "line_of")
@@ -124,8 +149,9 @@ class _Reader:
                 self.fail(key, f"`{key}` is missing", f"add a line `{key}: ...` to the front matter")
             return ""
         if f.text is None:
-            self.fail(key, f"`{key}` must be text, not a list or mapping",
-                      f"write `{key}: some text` on one line")
+            self.fail(
+                key, f"`{key}` must be text, not a list or mapping", f"write `{key}: some text` on one line"
+            )
             return ""
         value = self._clean(key, f.text.strip())
         if required and not value:
@@ -141,24 +167,33 @@ class _Reader:
         elif isinstance(f.value, list) and all(not isinstance(v, (list, dict)) for v in f.value):
             items = [str(v).strip() for v in f.value if v is not None]
         else:
-            self.fail(key, f"`{key}` must be a name or a list of names",
-                      f"write `{key}: Name` or `{key}: [First, Second]`")
+            self.fail(
+                key,
+                f"`{key}` must be a name or a list of names",
+                f"write `{key}: Name` or `{key}: [First, Second]`",
+            )
             return ()
         items = [self._clean(key, i) for i in items]
         for name in items:
             if name and not slugify(name, self.unicode_slugs):
-                self.fail(key, f"`{key}: {name}` gives an empty URL name",
-                          "use a name with letters or digits")
+                self.fail(
+                    key, f"`{key}: {name}` gives an empty URL name", "use a name with letters or digits"
+                )
         return tuple(dict.fromkeys(i for i in items if i))
 
     def _clean(self, key: str, value: str) -> str:
         """The value without characters feeds cannot carry (a YAML escape can write them)."""
         clean, removed = strip_forbidden(value)
         if removed:
-            self.warnings.append(Problem(self.path, self.fields[key].line,
-                                         f"removed {removed} control character(s) from `{key}`",
-                                         "they are invisible in editors; check the text there",
-                                         severity="warning"))
+            self.warnings.append(
+                Problem(
+                    self.path,
+                    self.fields[key].line,
+                    f"removed {removed} control character(s) from `{key}`",
+                    "they are invisible in editors; check the text there",
+                    severity="warning",
+                )
+            )
         return clean
 
     def moment(self, key: str, required: bool = False) -> datetime | None:
@@ -168,9 +203,12 @@ class _Reader:
         try:
             value = _parse_moment(raw)
         except ValueError:
-            self.fail(key, f"`{key}: {raw}` is not a valid date",
-                      "use ISO 8601, e.g. `2026-11-24` or `2026-11-24T09:30:00+01:00`, "
-                      "and check that the day exists")
+            self.fail(
+                key,
+                f"`{key}: {raw}` is not a valid date",
+                "use ISO 8601, e.g. `2026-11-24` or `2026-11-24T09:30:00+01:00`, "
+                "and check that the day exists",
+            )
             return None
         if value.tzinfo is not None:
             # The URL's day and the archive month follow the site's zone, whatever offset
@@ -185,18 +223,29 @@ class _Reader:
         real = first.astimezone(UTC).astimezone(self.zone)
         line = self.fields[key].line
         if real.replace(tzinfo=None) != value:
-            self.warnings.append(Problem(
-                self.path, line, f"`{key}: {raw}` does not exist in {self.zone.key} (the clocks "
-                f"skip that hour); taken as {real.isoformat()}",
-                "write the time with its offset, e.g. "
-                f"`{key}: {real.isoformat()}`", severity="warning"))
+            self.warnings.append(
+                Problem(
+                    self.path,
+                    line,
+                    f"`{key}: {raw}` does not exist in {self.zone.key} (the clocks "
+                    f"skip that hour); taken as {real.isoformat()}",
+                    f"write the time with its offset, e.g. `{key}: {real.isoformat()}`",
+                    severity="warning",
+                )
+            )
             return real
         if first.utcoffset() != second.utcoffset():
-            self.warnings.append(Problem(
-                self.path, line, f"`{key}: {raw}` happens twice in {self.zone.key} (the clocks go "
-                f"back); taken as the first, {first.isoformat()}",
-                f"write the offset to choose: `{key}: {first.isoformat()}` or "
-                f"`{key}: {second.isoformat()}`", severity="warning"))
+            self.warnings.append(
+                Problem(
+                    self.path,
+                    line,
+                    f"`{key}: {raw}` happens twice in {self.zone.key} (the clocks go "
+                    f"back); taken as the first, {first.isoformat()}",
+                    f"write the offset to choose: `{key}: {first.isoformat()}` or "
+                    f"`{key}: {second.isoformat()}`",
+                    severity="warning",
+                )
+            )
         return first
 
     def flag(self, key: str) -> bool:
@@ -204,8 +253,11 @@ class _Reader:
         if f is None or f.value is None:
             return False
         if not isinstance(f.value, bool):
-            self.fail(key, f"`{key}` must be true or false, not `{f.text}`",
-                      f"write `{key}: true` or `{key}: false`")
+            self.fail(
+                key,
+                f"`{key}` must be true or false, not `{f.text}`",
+                f"write `{key}: true` or `{key}: false`",
+            )
             return False
         return f.value
 
@@ -222,10 +274,12 @@ class _Reader:
         for key, f in self.fields.items():
             if key not in known:
                 hint = closest(key, known)
-                hint = f"{hint} Custom fields go under `extra:`." if hint \
-                    else "custom fields go under `extra:`"
-                self.warnings.append(Problem(self.path, f.line, f"unknown field `{key}`", hint,
-                                             severity="warning"))
+                hint = (
+                    f"{hint} Custom fields go under `extra:`." if hint else "custom fields go under `extra:`"
+                )
+                self.warnings.append(
+                    Problem(self.path, f.line, f"unknown field `{key}`", hint, severity="warning")
+                )
 
 
 def _parse_moment(raw: str) -> datetime:
@@ -235,9 +289,14 @@ def _parse_moment(raw: str) -> datetime:
     return datetime.fromisoformat(raw.replace(" ", "T", 1) if " " in raw else raw)
 
 
-def parse_document(path: str, text: str, zone: ZoneInfo, md: MarkdownRenderer,
-                   unicode_slugs: bool = False,
-                   sanitize: bool = False) -> tuple[Article | Page, list[Problem]]:
+def parse_document(
+    path: str,
+    text: str,
+    zone: ZoneInfo,
+    md: MarkdownRenderer,
+    unicode_slugs: bool = False,
+    sanitize: bool = False,
+) -> tuple[Article | Page, list[Problem]]:
     """Read one content file into an Article or a Page; returns it with its warnings.
 
     Raises ContentError with every problem of the file when it cannot be used, or when
@@ -247,21 +306,33 @@ def parse_document(path: str, text: str, zone: ZoneInfo, md: MarkdownRenderer,
         with time_limit():
             return _parse(path, text, zone, md, unicode_slugs, sanitize)
     except Overtime:
-        raise ContentError(Problem(
-            path, None, f"reading this file took longer than {seconds_allowed():g} seconds",
-            "look for runs of unclosed `[`, `(` or `>` in the Markdown; "
-            "the limit is set by the NEWSGEN_TIME_LIMIT environment variable")) from None
+        raise ContentError(
+            Problem(
+                path,
+                None,
+                f"reading this file took longer than {seconds_allowed():g} seconds",
+                "look for runs of unclosed `[`, `(` or `>` in the Markdown; "
+                "the limit is set by the NEWSGEN_TIME_LIMIT environment variable",
+            )
+        ) from None
 
 
-def _parse(path: str, text: str, zone: ZoneInfo, md: MarkdownRenderer, unicode_slugs: bool,
-           sanitize: bool) -> tuple[Article | Page, list[Problem]]:
+def _parse(
+    path: str, text: str, zone: ZoneInfo, md: MarkdownRenderer, unicode_slugs: bool, sanitize: bool
+) -> tuple[Article | Page, list[Problem]]:
     warnings = []
     line = first_forbidden_line(text)
     if line:
         text, removed = strip_forbidden(text)
-        warnings.append(Problem(path, line, f"removed {removed} control character(s) that "
-                                "feeds cannot carry", "they are invisible in editors; check "
-                                "the text on that line", severity="warning"))
+        warnings.append(
+            Problem(
+                path,
+                line,
+                f"removed {removed} control character(s) that feeds cannot carry",
+                "they are invisible in editors; check the text on that line",
+                severity="warning",
+            )
+        )
     parts = split(text, path)
     reader = _Reader(path, parts.fields, zone, unicode_slugs, warnings=warnings)
     is_page = path.startswith(PAGES_DIR)
@@ -288,16 +359,22 @@ def _slug(reader: _Reader, path: str, title: str, unicode_slugs: bool) -> str:
             shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in written)
             if len(written.encode("utf-8")) > MAX_SLUG_BYTES:
                 shown = f"{shown[:40]}…"
-            reader.fail("slug", f"`slug: {shown}` is not a valid URL name",
-                        "use only letters, digits and hyphens, at most "
-                        f"{MAX_SLUG_BYTES} bytes, e.g. `slug: my-story`")
+            reader.fail(
+                "slug",
+                f"`slug: {shown}` is not a valid URL name",
+                "use only letters, digits and hyphens, at most "
+                f"{MAX_SLUG_BYTES} bytes, e.g. `slug: my-story`",
+            )
         return given
     slug = slugify(PurePosixPath(path).stem, unicode_slugs)
     if not slug:
         slug = slugify(title, unicode_slugs)
     if not slug:
-        reader.fail("title", "the file name and title give an empty URL name",
-                    "add `slug: some-words` to the front matter")
+        reader.fail(
+            "title",
+            "the file name and title give an empty URL name",
+            "add `slug: some-words` to the front matter",
+        )
     return slug
 
 
@@ -305,15 +382,24 @@ def _article(reader: _Reader, path: str, body: str, body_html: str, uni: bool) -
     title = reader.text("title", required=True)
     when = reader.moment("date", required=True)
     return Article(
-        source=path, title=title, date=when or datetime.min.replace(tzinfo=reader.zone),
-        slug=_slug(reader, path, title, uni), body_html=body_html,
+        source=path,
+        title=title,
+        date=when or datetime.min.replace(tzinfo=reader.zone),
+        slug=_slug(reader, path, title, uni),
+        body_html=body_html,
         summary=reader.text("summary") or first_paragraph_text(body_html),
-        categories=reader.names("category"), tags=reader.names("tags"),
-        authors=reader.names("author"), image=reader.text("image"),
-        image_alt=reader.text("image_alt"), image_caption=reader.text("image_caption"),
-        updated=reader.moment("updated"), expires=reader.moment("expires"),
-        draft=reader.flag("draft"), lang=reader.text("lang"),
-        words=len(plain_text(body_html).split()), extra=reader.mapping("extra"),
+        categories=reader.names("category"),
+        tags=reader.names("tags"),
+        authors=reader.names("author"),
+        image=reader.text("image"),
+        image_alt=reader.text("image_alt"),
+        image_caption=reader.text("image_caption"),
+        updated=reader.moment("updated"),
+        expires=reader.moment("expires"),
+        draft=reader.flag("draft"),
+        lang=reader.text("lang"),
+        words=len(plain_text(body_html).split()),
+        extra=reader.mapping("extra"),
         line_of={k: f.line for k, f in reader.fields.items()},
     )
 
@@ -324,14 +410,25 @@ def _page(reader: _Reader, path: str, body_html: str, uni: bool) -> Page:
     order = None
     if menu is not None and menu.value is not None:
         if isinstance(menu.value, bool) or not isinstance(menu.value, int):
-            reader.fail("menu", "`menu` must be a number (its place in the navigation)",
-                        "write `menu: 1` for the first place")
+            reader.fail(
+                "menu",
+                "`menu` must be a number (its place in the navigation)",
+                "write `menu: 1` for the first place",
+            )
         else:
             order = menu.value
     return Page(
-        source=path, title=title, slug=_slug(reader, path, title, uni), body_html=body_html,
-        summary=reader.text("summary") or first_paragraph_text(body_html), menu=order,
-        lang=reader.text("lang"), draft=reader.flag("draft"), image=reader.text("image"),
-        image_alt=reader.text("image_alt"), updated=reader.moment("updated"),
-        extra=reader.mapping("extra"), line_of={k: f.line for k, f in reader.fields.items()},
+        source=path,
+        title=title,
+        slug=_slug(reader, path, title, uni),
+        body_html=body_html,
+        summary=reader.text("summary") or first_paragraph_text(body_html),
+        menu=order,
+        lang=reader.text("lang"),
+        draft=reader.flag("draft"),
+        image=reader.text("image"),
+        image_alt=reader.text("image_alt"),
+        updated=reader.moment("updated"),
+        extra=reader.mapping("extra"),
+        line_of={k: f.line for k, f in reader.fields.items()},
     )

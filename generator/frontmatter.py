@@ -31,14 +31,26 @@ def split(text: str, path: str) -> Split:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
     if lines[0].rstrip() != _FENCE:
-        raise ContentError(Problem(path, 1, "no front matter found (the first line is not `---`)",
-                                   "did you forget to add `---`? " + _EXAMPLE))
+        raise ContentError(
+            Problem(
+                path,
+                1,
+                "no front matter found (the first line is not `---`)",
+                "did you forget to add `---`? " + _EXAMPLE,
+            )
+        )
     end = _closing_line(lines)
     if end is None:
-        raise ContentError(Problem(path, 1, "the front matter is never closed",
-                                   "add a line with only `---` after the last `key: value` line"))
+        raise ContentError(
+            Problem(
+                path,
+                1,
+                "the front matter is never closed",
+                "add a line with only `---` after the last `key: value` line",
+            )
+        )
     fields = _parse_yaml("".join(lines[1:end]), path)
-    return Split(fields, "".join(lines[end + 1:]), end + 2)
+    return Split(fields, "".join(lines[end + 1 :]), end + 2)
 
 
 def _closing_line(lines: list[str]) -> int | None:
@@ -52,8 +64,7 @@ def _parse_yaml(block: str, path: str) -> dict[str, Field]:
     try:
         fields = load_mapping(block, first_line=2)  # line 1 is the opening `---`
     except YamlProblem as exc:
-        raise ContentError(Problem(path, exc.line, f"bad front matter: {exc.message}",
-                                   exc.hint)) from None
+        raise ContentError(Problem(path, exc.line, f"bad front matter: {exc.message}", exc.hint)) from None
     if fields is None:
         raise ContentError(Problem(path, 2, "the front matter is empty", _EXAMPLE))
     return fields

@@ -51,8 +51,7 @@ class _Watchdog:
         with self._cond:
             self._deadlines[threading.get_ident()] = time.monotonic() + seconds
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="newsgen-watchdog",
-                                                daemon=True)
+                self._thread = threading.Thread(target=self._run, name="newsgen-watchdog", daemon=True)
                 self._thread.start()
             self._cond.notify()
 
@@ -75,8 +74,7 @@ class _Watchdog:
 
 
 def _raise_in(ident: int, exc) -> None:
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident),
-                                               ctypes.py_object(exc) if exc else None)
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exc) if exc else None)
 
 
 _WATCHDOG = _Watchdog() if hasattr(ctypes, "pythonapi") else None

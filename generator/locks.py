@@ -55,8 +55,9 @@ def try_hold(path: Path) -> int | None:
 
 
 @contextmanager
-def site_lock(site_dir: Path, wait: bool = True,
-              on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+def site_lock(
+    site_dir: Path, wait: bool = True, on_wait: Callable[[str], None] | None = None
+) -> Iterator[None]:
     """Hold the site's build lock for the body of the `with`.
 
     wait=False raises BuildError at once when another process holds it; otherwise
@@ -71,9 +72,16 @@ def site_lock(site_dir: Path, wait: bool = True,
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise BuildError([Problem(str(path), None, f"cannot create the build lock: {exc.strerror}",
-                                  "newsgen needs to write its cache folder in the site folder; "
-                                  "check its permissions")]) from None
+        raise BuildError(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    f"cannot create the build lock: {exc.strerror}",
+                    "newsgen needs to write its cache folder in the site folder; check its permissions",
+                )
+            ]
+        ) from None
     try:
         _acquire(fd, path, wait, on_wait)
         try:
@@ -92,25 +100,30 @@ def _acquire(fd: int, path: Path, wait: bool, on_wait: Callable[[str], None] | N
         pass
     holder = _holder(fd)
     if not wait:
-        raise BuildError([Problem(str(path.parent.parent), None,
-                                  f"another newsgen build of this site is running{holder}",
-                                  "wait for it to finish, or run without --no-wait to queue "
-                                  "behind it")])
+        raise BuildError(
+            [
+                Problem(
+                    str(path.parent.parent),
+                    None,
+                    f"another newsgen build of this site is running{holder}",
+                    "wait for it to finish, or run without --no-wait to queue behind it",
+                )
+            ]
+        )
     if on_wait is not None:
         on_wait(f"waiting for another newsgen build of this site to finish{holder}")
     fcntl.flock(fd, fcntl.LOCK_EX)
 
 
 def _holder(fd: int) -> str:
-    """" (process N)" for the lock's holder, from Linux's /proc/locks; "" elsewhere."""
+    """ " (process N)" for the lock's holder, from Linux's /proc/locks; "" elsewhere."""
     try:
         inode = os.fstat(fd).st_ino
         with open("/proc/locks", encoding="ascii") as f:
             for line in f:
                 fields = line.split()
                 # "1: FLOCK  ADVISORY  WRITE 4242 08:01:1234 0 EOF"
-                if len(fields) > 5 and fields[1] == "FLOCK" and \
-                        fields[5].rsplit(":", 1)[-1] == str(inode):
+                if len(fields) > 5 and fields[1] == "FLOCK" and fields[5].rsplit(":", 1)[-1] == str(inode):
                     return f" (process {fields[4]})"
     except (OSError, UnicodeDecodeError):
         pass

@@ -32,8 +32,12 @@ class _BasePathLinks(Treeprocessor):
         for element in root.iter():
             for attr in ("href", "src"):
                 value = element.get(attr)
-                if value and value.startswith("/") and not value.startswith("//") \
-                        and not value.startswith(self.base_path):
+                if (
+                    value
+                    and value.startswith("/")
+                    and not value.startswith("//")
+                    and not value.startswith(self.base_path)
+                ):
                     element.set(attr, self.base_path + value[1:])
 
 
@@ -98,7 +102,8 @@ class _QuickInline(InlineProcessor):
                 continue
             # The name-mangled method of Markdown's own InlineProcessor (checked in __init__).
             data, matched, start = self._InlineProcessor__applyPattern(  # type: ignore[attr-defined]
-                pattern, data, patternIndex, start)
+                pattern, data, patternIndex, start
+            )
             if not matched:
                 patternIndex += 1
         return data
@@ -116,8 +121,9 @@ class MarkdownRenderer:
         self.base_path = base_path
         extensions: list[str | markdown.Extension] = list(EXTENSIONS)
         # The quick pass overrides private methods: use it only where they are as expected.
-        if all(hasattr(InlineProcessor, f"_InlineProcessor__{name}")
-               for name in ("applyPattern", "handleInline")):
+        if all(
+            hasattr(InlineProcessor, f"_InlineProcessor__{name}") for name in ("applyPattern", "handleInline")
+        ):
             extensions.append(_QuickInlineExtension())
         if base_path != "/":
             extensions.append(_BasePathExtension(base_path))

@@ -86,8 +86,7 @@ class Memory:
         self._cache_dir = self.site_dir / CACHE_DIR if request.use_cache else None
         # One saved model per choice of what is published (drafts, future, base URL).
         choice = f"{request.drafts}|{request.future}|{request.base_url}"
-        self._model_path = self._cache_dir / f"model-{_name_of(choice)}.pickle" \
-            if self._cache_dir else None
+        self._model_path = self._cache_dir / f"model-{_name_of(choice)}.pickle" if self._cache_dir else None
         self._bytecode: jinja2.BytecodeCache | None = None  # compiled templates
         self._plan: Plan | None = None  # the last build's plan, for outputs.plan.replan
         self._unique_paths: tuple = ()  # the last output paths found unique
@@ -116,8 +115,13 @@ class Memory:
             self._unique_paths = paths
         return outputs
 
-    def write(self, outputs: list[Output], render: Callable[[Output], bytes], out_dir: Path,
-              templates: jinja2.Environment) -> WriteReport:
+    def write(
+        self,
+        outputs: list[Output],
+        render: Callable[[Output], bytes],
+        out_dir: Path,
+        templates: jinja2.Environment,
+    ) -> WriteReport:
         """Render and commit the outputs whose fingerprints changed (writer.py)."""
         if self._bytecode is None:
             self._bytecode = template_cache(self._cache_dir)
@@ -128,8 +132,9 @@ class Memory:
             self._manifest = Manifest(path)
         fan_out = ForkedMap(self.jobs(), self.request.progress, "render")
         try:
-            return write_outputs(outputs, render, out_dir, self._manifest,
-                                 fan_out=fan_out, overwrite=self.request.overwrite)
+            return write_outputs(
+                outputs, render, out_dir, self._manifest, fan_out=fan_out, overwrite=self.request.overwrite
+            )
         except BaseException:
             self._manifest = None  # a commit may have stopped half way: read it back next time
             raise
@@ -139,8 +144,9 @@ class Memory:
         if self._stamps is not None:
             self._stamps.save()  # only now: a failed build must not vouch for what it read
 
-    def site(self, tree: SourceTree, config: SiteConfig, options: Options,
-              problems: list[Problem]) -> tuple[Site, list[Problem], int]:
+    def site(
+        self, tree: SourceTree, config: SiteConfig, options: Options, problems: list[Problem]
+    ) -> tuple[Site, list[Problem], int]:
         """The site model with the documents' warnings and how many files were parsed.
 
         When the files are those of the last good model (this Builder's, or the one the
@@ -150,24 +156,27 @@ class Memory:
         such a rebuild. Anything else builds the model from all documents.
         """
         md = MarkdownRenderer(config.base_path)
-        settings = (f"{md.settings_digest()}|{config.timezone}|{config.unicode_slugs}"
-                    f"|{config.sanitize_html}")
+        settings = f"{md.settings_digest()}|{config.timezone}|{config.unicode_slugs}|{config.sanitize_html}"
         cache = ParseCache(self._cache_dir, settings)
         try:
             keys = self._keys_of(tree, cache)
             last = self._last or self._load_snapshot(cache.salt)
             # --strict --keep-going must leave out the files with warnings: a full build.
             leave_out_warned = self.request.strict and self.request.keep_going
-            quick = None if leave_out_warned else \
-                self._reuse(last, tree, keys, config, options, md, cache, problems)
+            quick = (
+                None
+                if leave_out_warned
+                else self._reuse(last, tree, keys, config, options, md, cache, problems)
+            )
             if quick is None:
                 docs, warnings, parsed = self._parse(tree, keys, config, md, cache, problems)
                 if self.request.strict:
                     problems += [replace(w, severity="error") for w in warnings]
                     warnings = []
                 site = publishable_site(docs, config, options, tree.static, problems)
-                model = None if problems else _Model.of(site, docs, keys, config, tree.static,
-                                                        warnings, options)
+                model = (
+                    None if problems else _Model.of(site, docs, keys, config, tree.static, warnings, options)
+                )
             else:
                 site, model, parsed = quick
                 warnings = list(model.warnings)
@@ -182,8 +191,13 @@ class Memory:
         # drifted from the snapshot by more than a few files: a build that finds an older
         # snapshot compares it file by file and parses the few that differ, so a stale
         # snapshot costs milliseconds and is never wrong.
-        if (model is not last and model is not None and not problems and self._last is None
-                and (quick is None or _drift(last, keys) > SNAPSHOT_DRIFT)):
+        if (
+            model is not last
+            and model is not None
+            and not problems
+            and self._last is None
+            and (quick is None or _drift(last, keys) > SNAPSHOT_DRIFT)
+        ):
             self._snapshot_due = (cache.salt, model)  # saved with its plan, once planned
         self._last = model if not problems else None
         return site, warnings, parsed
@@ -192,8 +206,7 @@ class Memory:
         """The saved model; its plan too, so that a `newsgen build` after an edit can
         re-plan from it (outputs.plan.replan) rather than plan ~17,000 outputs (~110 ms)."""
         model, plan = ModelSnapshot.load(self._model_path, salt) or (None, None)
-        if self._plan is None and model is not None and isinstance(plan, Plan) \
-                and plan.site is model.site:
+        if self._plan is None and model is not None and isinstance(plan, Plan) and plan.site is model.site:
             self._plan = plan
         return model
 
@@ -220,8 +233,9 @@ class Memory:
         self._keys = (cache.salt, kept)
         return keys
 
-    def _reuse(self, last: _Model | None, tree, keys, config, options, md, cache,
-               problems) -> tuple[Site, _Model, int] | None:
+    def _reuse(
+        self, last: _Model | None, tree, keys, config, options, md, cache, problems
+    ) -> tuple[Site, _Model, int] | None:
         """(site, model, files parsed) from the last model, or None to build afresh."""
         if last is None or problems:
             return None
@@ -230,8 +244,9 @@ class Memory:
             return None
         sources = [s for s in tree.content if s.rel in changed]
         found: list[Problem] = []  # reported by the full build that follows, not twice
-        docs, warnings, parsed = self._parse(SourceTree(tuple(sources), tree.static),
-                                             keys, config, md, cache, found)
+        docs, warnings, parsed = self._parse(
+            SourceTree(tuple(sources), tree.static), keys, config, md, cache, found
+        )
         if found:
             return None
         return last.reuse(docs, keys, warnings, options, parsed)
@@ -239,8 +254,7 @@ class Memory:
     def jobs(self) -> int:
         return self.request.jobs if self.request.jobs > 0 else default_jobs()
 
-    def scan(self, changed: Iterable[str] | None,
-              findings: Findings) -> SourceTree:
+    def scan(self, changed: Iterable[str] | None, findings: Findings) -> SourceTree:
         """The source tree; with `changed`, only those content files are looked at again.
         Raises BuildError, remembering nothing, when part of the site cannot be read."""
         site_dir, cache_dir = self.site_dir, self._cache_dir
@@ -261,8 +275,9 @@ class Memory:
             self._stamps = stamps = FileStamps(cache_dir)
             content = {}
             for rel, path in content_files(site_dir, findings):
-                digest = file_digest(rel, path, findings, partial(stamps.digest, rel=rel,
-                                                                  hasher=digest_bytes))
+                digest = file_digest(
+                    rel, path, findings, partial(stamps.digest, rel=rel, hasher=digest_bytes)
+                )
                 if digest:
                     content[rel] = SourceFile(rel, digest)
         if findings.problems:
@@ -271,8 +286,9 @@ class Memory:
         self._content = content
         return SourceTree(tuple(content[rel] for rel in sorted(content)), static)
 
-    def _parse(self, tree: SourceTree, keys: dict[str, str], config: SiteConfig, md, cache,
-               errors: list[Problem]) -> tuple[list, list[Problem], int]:
+    def _parse(
+        self, tree: SourceTree, keys: dict[str, str], config: SiteConfig, md, cache, errors: list[Problem]
+    ) -> tuple[list, list[Problem], int]:
         """The good documents of tree.content, parsed or reused; bad files go to errors."""
         wanted = [keys[s.rel] for s in tree.content]
         known = {k: self._parsed[k] for k in wanted if k in self._parsed}
@@ -297,8 +313,7 @@ class Memory:
         job = partial(_parse_one, self.site_dir, config, md)
         fan_out = ForkedMap(self.jobs(), self.request.progress, "parse")
         problems: list[Problem] = []
-        for (key, _), (result, found) in zip(missing, fan_out(job, [s for _, s in missing]),
-                                              strict=True):
+        for (key, _), (result, found) in zip(missing, fan_out(job, [s for _, s in missing]), strict=True):
             if found:
                 problems += found
                 continue
@@ -324,26 +339,43 @@ class _Model:
     valid_until: datetime | None  # the first moment an article's date or expiry passes
 
     @classmethod
-    def of(cls, site: Site, docs: list, keys: dict, config, statics, warnings,
-           options: Options) -> _Model:
-        later = [t for d in docs if isinstance(d, Article) for t in (d.date, d.expires)
-                 if t is not None and t > options.now]
-        return cls(site, config, statics, dict(keys), tuple(warnings),
-                   (options.drafts, options.future), min(later, default=None))
+    def of(cls, site: Site, docs: list, keys: dict, config, statics, warnings, options: Options) -> _Model:
+        later = [
+            t
+            for d in docs
+            if isinstance(d, Article)
+            for t in (d.date, d.expires)
+            if t is not None and t > options.now
+        ]
+        return cls(
+            site,
+            config,
+            statics,
+            dict(keys),
+            tuple(warnings),
+            (options.drafts, options.future),
+            min(later, default=None),
+        )
 
     def changed(self, keys: dict, config, options: Options, statics) -> set[str] | None:
         """The sources whose content changed, or None when more than content may differ."""
         site = self.site
-        if (config != self.config or statics != self.statics or keys.keys() != self.keys.keys()
-                or (options.drafts, options.future) != self.choice
-                or site.built_at is None or options.now < site.built_at
-                or (self.valid_until is not None and options.now >= self.valid_until)):
+        if (
+            config != self.config
+            or statics != self.statics
+            or keys.keys() != self.keys.keys()
+            or (options.drafts, options.future) != self.choice
+            or site.built_at is None
+            or options.now < site.built_at
+            or (self.valid_until is not None and options.now >= self.valid_until)
+        ):
             return None  # what is published, or where, may have changed
         changed = {rel for rel, key in keys.items() if self.keys[rel] != key}
         return changed if len(changed) <= 8 else None  # a bulk change: build afresh
 
-    def reuse(self, docs: list, keys: dict, warnings: list, options: Options,
-              parsed: int) -> tuple[Site, _Model, int] | None:
+    def reuse(
+        self, docs: list, keys: dict, warnings: list, options: Options, parsed: int
+    ) -> tuple[Site, _Model, int] | None:
         """This model with the new bodies of `docs`, or None if anything else changed."""
         site = self.site
         if not docs:
@@ -354,8 +386,10 @@ class _Model:
             if i is None or not isinstance(doc, Article):
                 return None  # a page, or an article left out (draft, scheduled)
             new = replace(doc, route=articles[i].route)
-            if replace(new, **_BLANK_BODY) != replace(articles[i], **_BLANK_BODY) \
-                    or list_digest(new) != site.list_digests[i]:
+            if (
+                replace(new, **_BLANK_BODY) != replace(articles[i], **_BLANK_BODY)
+                or list_digest(new) != site.list_digests[i]
+            ):
                 return None  # listings, indexes or related stories may change
             articles[i] = new
         edited = {d.source for d in docs}
@@ -449,8 +483,10 @@ def manifest_path(site_dir: Path, out_dir: Path) -> Path:
     path = site_dir / CACHE_DIR / f"manifest-{_name_of(name)}.json"
     legacy = site_dir / CACHE_DIR / f"manifest-{_name_of(str(out_dir))}.json"
     if legacy != path and legacy.exists() and not path.exists():
-        for old, new in ((legacy.with_name(legacy.name + ".log"), path.with_name(path.name + ".log")),
-                         (legacy, path)):
+        for old, new in (
+            (legacy.with_name(legacy.name + ".log"), path.with_name(path.name + ".log")),
+            (legacy, path),
+        ):
             if old.exists():
                 os.replace(old, new)
     return path
@@ -463,8 +499,9 @@ def forget_output(site_dir: Path, out_dir: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def _parse_one(site_dir: Path, config: SiteConfig, md: MarkdownRenderer,
-               source: SourceFile) -> tuple[tuple | None, list[Problem]]:
+def _parse_one(
+    site_dir: Path, config: SiteConfig, md: MarkdownRenderer, source: SourceFile
+) -> tuple[tuple | None, list[Problem]]:
     """((document, warnings), []) or (None, problems): runs in a worker process."""
     try:
         return _parse_file(site_dir, source, config, md), []
@@ -478,22 +515,35 @@ def _parse_file(site_dir: Path, source, config: SiteConfig, md: MarkdownRenderer
     except OSError as exc:
         raise ContentError(unreadable(source.rel, exc.strerror or str(exc))) from None
     if len(data) > MAX_SOURCE_BYTES:
-        raise ContentError(Problem(source.rel, None,
-                                   f"the file is {len(data):,} bytes, over the limit of "
-                                   f"{MAX_SOURCE_BYTES:,}", "split it, or remove pasted binary data"))
+        raise ContentError(
+            Problem(
+                source.rel,
+                None,
+                f"the file is {len(data):,} bytes, over the limit of {MAX_SOURCE_BYTES:,}",
+                "split it, or remove pasted binary data",
+            )
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise ContentError(Problem(source.rel, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
-                                   "save the file as UTF-8 in your editor")) from None
-    doc, warnings = parse_document(source.rel, text, config.zone, md, config.unicode_slugs,
-                                   sanitize=config.sanitize_html)
+        line = data[: exc.start].count(b"\n") + 1
+        raise ContentError(
+            Problem(
+                source.rel,
+                line,
+                f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
+                "save the file as UTF-8 in your editor",
+            )
+        ) from None
+    doc, warnings = parse_document(
+        source.rel, text, config.zone, md, config.unicode_slugs, sanitize=config.sanitize_html
+    )
     return replace(doc, digest=source.digest), warnings
 
 
-def publishable_site(docs: list, config: SiteConfig, options: Options, statics,
-                     problems: list[Problem]) -> Site:
+def publishable_site(
+    docs: list, config: SiteConfig, options: Options, statics, problems: list[Problem]
+) -> Site:
     """The site without the documents named in `problems`; its own problems are added.
 
     A document the site check blames (a URL taken twice, a missing image) is left out

@@ -58,18 +58,35 @@ def clean_html(fragment: str) -> str:
 
 
 # Attributes whose value a browser follows or loads as a URL.
-URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "data",
-                            "poster", "background", "cite", "codebase", "longdesc", "lowsrc",
-                            "dynsrc", "ping"})
+URL_ATTRIBUTES = frozenset(
+    {
+        "href",
+        "src",
+        "action",
+        "formaction",
+        "xlink:href",
+        "data",
+        "poster",
+        "background",
+        "cite",
+        "codebase",
+        "longdesc",
+        "lowsrc",
+        "dynsrc",
+        "ping",
+    }
+)
 SCRIPT_SCHEMES = ("javascript:", "vbscript:", "livescript:")
 # data: images are fine where an image is loaded (they cannot run script there).
 IMAGE_DATA = re.compile(r"data:image/(?:png|jpe?g|gif|webp|avif|bmp);", re.IGNORECASE)
 IMAGE_ATTRIBUTES = frozenset({"src", "poster", "lowsrc", "dynsrc", "background"})
 # A cheap look for a URL attribute at all; only pages where one holds a dangerous value
 # are parsed for real.
-_URL_VALUE = re.compile(r"""(?i)(?<![\w-])(href|src|action|formaction|xlink:href|data|poster|"""
-                        r"""background|cite|codebase|longdesc|lowsrc|dynsrc|ping)\s*=\s*"""
-                        r"""("[^"]*"|'[^']*'|[^\s"'=<>`]+)""")
+_URL_VALUE = re.compile(
+    r"""(?i)(?<![\w-])(href|src|action|formaction|xlink:href|data|poster|"""
+    r"""background|cite|codebase|longdesc|lowsrc|dynsrc|ping)\s*=\s*"""
+    r"""("[^"]*"|'[^']*'|[^\s"'=<>`]+)"""
+)
 _IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
 
 
@@ -85,8 +102,10 @@ def is_dangerous_url(name: str, value: str) -> bool:
 
 def strip_script_urls(fragment: str) -> str:
     """The HTML with every dangerous URL attribute removed; unchanged bytes otherwise."""
-    if not any(is_dangerous_url(m.group(1).lower(), html.unescape(m.group(2).strip("\"'")))
-               for m in _URL_VALUE.finditer(fragment)):
+    if not any(
+        is_dangerous_url(m.group(1).lower(), html.unescape(m.group(2).strip("\"'")))
+        for m in _URL_VALUE.finditer(fragment)
+    ):
         return fragment
     finder = _DangerousTags()
     finder.feed(fragment)
@@ -117,13 +136,13 @@ class _DangerousTags(HTMLParser):
         self._check(tag, attrs, " /")
 
     def _check(self, tag: str, attrs: list, close: str) -> None:
-        kept = [(n, v) for n, v in attrs
-                if not (n in URL_ATTRIBUTES and v is not None and is_dangerous_url(n, v))]
+        kept = [
+            (n, v) for n, v in attrs if not (n in URL_ATTRIBUTES and v is not None and is_dangerous_url(n, v))
+        ]
         if len(kept) == len(attrs):
             return
         text = self.get_starttag_text() or ""
         line, column = self.getpos()
         start = self._line_starts[line - 1] + column
-        written = "".join(f" {n}" if v is None else f' {n}="{html.escape(v, quote=True)}"'
-                          for n, v in kept)
+        written = "".join(f" {n}" if v is None else f' {n}="{html.escape(v, quote=True)}"' for n, v in kept)
         self.replacements.append((start, start + len(text), f"<{tag}{written}{close}>"))

@@ -107,26 +107,47 @@ def article_path(when: datetime, slug: str) -> Path:
     return ARTICLES_DIR / f"{when.year:04d}" / f"{slug}.md"
 
 
-def init_site(path: Path, title: str, base_url: str, language: str = "en",
-              timezone: str = "UTC", now: datetime | None = None) -> list[Path]:
+def init_site(
+    path: Path,
+    title: str,
+    base_url: str,
+    language: str = "en",
+    timezone: str = "UTC",
+    now: datetime | None = None,
+) -> list[Path]:
     """Write a new site skeleton into path; refuses a folder that already holds a site."""
     if (path / CONFIG_FILE).exists() or (path / "content").exists():
         raise FileExistsError(f"{path} already holds a site ({CONFIG_FILE} or content/)")
     path.mkdir(parents=True, exist_ok=True)
-    settings = _write_new(path / CONFIG_FILE, SITE_YAML.format(
-        title=json.dumps(title, ensure_ascii=False), base_url=base_url, language=language,
-        timezone=timezone))
-    files = {".gitignore": IGNORE_FILE,
-             str(PAGES_DIR / "about.md"): document_text(
-                 {"title": "About Us", "slug": "about", "menu": 1}, ABOUT_PAGE)}
+    settings = _write_new(
+        path / CONFIG_FILE,
+        SITE_YAML.format(
+            title=json.dumps(title, ensure_ascii=False),
+            base_url=base_url,
+            language=language,
+            timezone=timezone,
+        ),
+    )
+    files = {
+        ".gitignore": IGNORE_FILE,
+        str(PAGES_DIR / "about.md"): document_text(
+            {"title": "About Us", "slug": "about", "menu": 1}, ABOUT_PAGE
+        ),
+    }
     config = load_config(path.resolve())  # proves the site.yaml just written is valid
     when = (now or datetime.now(config.zone)).astimezone(config.zone)
     sample = article_path(when, "welcome")
     files[str(sample)] = document_text(
-        {"title": f"Welcome to {title}", "date": when, "category": "News",
-         "tags": ["Announcements"], "author": title,
-         "summary": "The first story of a new news site."},
-        SAMPLE_BODY.format(path=sample.as_posix()))
+        {
+            "title": f"Welcome to {title}",
+            "date": when,
+            "category": "News",
+            "tags": ["Announcements"],
+            "author": title,
+            "summary": "The first story of a new news site.",
+        },
+        SAMPLE_BODY.format(path=sample.as_posix()),
+    )
     return [settings, *(_write_new(path / rel, text) for rel, text in files.items())]
 
 
@@ -137,8 +158,14 @@ def _write_new(target: Path, text: str) -> Path:
     return target
 
 
-def new_article(site_dir: Path, headline: str, category: str, author: str = "",
-                draft: bool = False, now: datetime | None = None) -> Path:
+def new_article(
+    site_dir: Path,
+    headline: str,
+    category: str,
+    author: str = "",
+    draft: bool = False,
+    now: datetime | None = None,
+) -> Path:
     """Write a new article file dated now in the site's zone; refuses to overwrite."""
     config = load_config(site_dir)
     when = (now or datetime.now(config.zone)).astimezone(config.zone)
@@ -146,12 +173,20 @@ def new_article(site_dir: Path, headline: str, category: str, author: str = "",
     if not slug:
         raise ValueError(f"the headline {headline!r} gives an empty file name")
     target = site_dir / article_path(when, slug)
-    fields = {"title": headline, "date": when, "category": category, "tags": [],
-              "author": author or config.publisher, "summary": "", "image": "",
-              "image_alt": "", "image_caption": "", "draft": draft}
+    fields = {
+        "title": headline,
+        "date": when,
+        "category": category,
+        "tags": [],
+        "author": author or config.publisher,
+        "summary": "",
+        "image": "",
+        "image_alt": "",
+        "image_caption": "",
+        "draft": draft,
+    }
     body = "Write the story here. The first paragraph is the summary unless you give one.\n"
     try:
         return _write_new(target, document_text(fields, body))
     except FileExistsError:
-        raise FileExistsError(f"{target} already exists; choose another headline or edit "
-                              "that file") from None
+        raise FileExistsError(f"{target} already exists; choose another headline or edit that file") from None

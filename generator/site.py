@@ -65,26 +65,37 @@ class Site:
         return self.articles[0].date.year if self.articles else ""
 
     def category_of(self, article: Article) -> Term | None:
-        return self.terms["category"].get(self.slug(article.category)) if article.category \
-            else None
+        return self.terms["category"].get(self.slug(article.category)) if article.category else None
 
     def slug(self, name: str) -> str:
         return slugify(name, self.config.unicode_slugs)
 
 
-def build_site(docs: list[Article | Page], config: SiteConfig, options: Options,
-               statics: tuple[StaticFile, ...] = ()) -> Site:
+def build_site(
+    docs: list[Article | Page], config: SiteConfig, options: Options, statics: tuple[StaticFile, ...] = ()
+) -> Site:
     """Choose what is published, give everything its URL, and index it."""
     articles, excluded, upcoming = _select([d for d in docs if isinstance(d, Article)], options)
-    pages = tuple(replace(p, route=route(config, "page", p.slug)) for p in docs
-                  if isinstance(p, Page) and (options.drafts or not p.draft))
+    pages = tuple(
+        replace(p, route=route(config, "page", p.slug))
+        for p in docs
+        if isinstance(p, Page) and (options.drafts or not p.draft)
+    )
     articles = tuple(replace(a, route=route(config, "article", a.slug, a.date)) for a in articles)
     terms = _index(articles, config)
     _check(articles, pages, terms, statics)
-    return Site(config=config, articles=articles, pages=pages, terms=terms,
-                related=_relate(articles, terms, config.related, config.unicode_slugs),
-                excluded=tuple(excluded), next_scheduled=min(upcoming, default=None),
-                statics=statics, built_at=options.now, list_digests=tuple(list_digest(a) for a in articles))
+    return Site(
+        config=config,
+        articles=articles,
+        pages=pages,
+        terms=terms,
+        related=_relate(articles, terms, config.related, config.unicode_slugs),
+        excluded=tuple(excluded),
+        next_scheduled=min(upcoming, default=None),
+        statics=statics,
+        built_at=options.now,
+        list_digests=tuple(list_digest(a) for a in articles),
+    )
 
 
 def _select(articles: list[Article], options: Options):
@@ -134,17 +145,27 @@ def _check(articles, pages, terms, statics) -> None:
     for rel, source in listed:
         key = slug_key(rel)
         if key in owners:
-            problems.append(Problem(source, None, f"has the same URL /{rel} as {owners[key]}",
-                                    "give one of them a different `slug:`"))
+            problems.append(
+                Problem(
+                    source,
+                    None,
+                    f"has the same URL /{rel} as {owners[key]}",
+                    "give one of them a different `slug:`",
+                )
+            )
         else:
             owners[key] = source
     static_names = {s.rel for s in statics}
     for doc in (*articles, *pages):
         if doc.image and "://" not in doc.image and doc.image.lstrip("/") not in static_names:
-            problems.append(Problem(doc.source, doc.line_of.get("image"),
-                                    f"the image `{doc.image}` does not exist",
-                                    f"put the file at content/static/{doc.image.lstrip('/')} "
-                                    "or fix the path"))
+            problems.append(
+                Problem(
+                    doc.source,
+                    doc.line_of.get("image"),
+                    f"the image `{doc.image}` does not exist",
+                    f"put the file at content/static/{doc.image.lstrip('/')} or fix the path",
+                )
+            )
     if problems:
         raise BuildError(problems)
 
@@ -155,8 +176,10 @@ def _relate(articles, terms, limit: int, uni: bool) -> tuple[tuple[int, ...], ..
     Nearness by position in each term's list keeps this linear in the number of
     articles, which matters at tens of thousands of them.
     """
-    position = {kind: {slug: {i: n for n, i in enumerate(t.articles)}
-                       for slug, t in terms[kind].items()} for kind in ("tag", "category")}
+    position = {
+        kind: {slug: {i: n for n, i in enumerate(t.articles)} for slug, t in terms[kind].items()}
+        for kind in ("tag", "category")
+    }
     related = []
     for i, a in enumerate(articles):
         chosen: dict[int, None] = {}

@@ -39,8 +39,7 @@ def capped(slug: str) -> str:
 def is_valid_slug(slug: str) -> bool:
     """A given slug must be one path segment of letters, digits, hyphens or underscores,
     short enough for a file name."""
-    return bool(_VALID.match(slug)) and slug.strip("-_") != "" and \
-        len(slug.encode("utf-8")) <= MAX_SLUG_BYTES
+    return bool(_VALID.match(slug)) and slug.strip("-_") != "" and len(slug.encode("utf-8")) <= MAX_SLUG_BYTES
 
 
 def slug_key(slug: str) -> str:

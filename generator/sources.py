@@ -31,15 +31,16 @@ CONTENT_SUFFIXES = (".md", ".markdown")
 
 def is_ignored(name: str) -> bool:
     """Editor swap, backup and temporary files, and hidden files, are never content."""
-    return (name.startswith(".") or name.endswith(("~", ".swp", ".swx", ".tmp", ".bak"))
-            or name == "4913")
+    return name.startswith(".") or name.endswith(("~", ".swp", ".swx", ".tmp", ".bak")) or name == "4913"
 
 
 def is_content(rel: str) -> bool:
     """A site-relative path names an article or page file."""
-    return (rel.startswith(tuple(d + "/" for d in CONTENT_DIRS))
-            and rel.endswith(CONTENT_SUFFIXES)
-            and not is_ignored(rel.rsplit("/", 1)[-1]))
+    return (
+        rel.startswith(tuple(d + "/" for d in CONTENT_DIRS))
+        and rel.endswith(CONTENT_SUFFIXES)
+        and not is_ignored(rel.rsplit("/", 1)[-1])
+    )
 
 
 @dataclass(frozen=True)
@@ -137,13 +138,25 @@ def usable(root: str, rel: str, path: str, findings: Findings) -> bool:
     if os.path.islink(path):
         target = os.path.realpath(path)
         if target != root and not target.startswith(root + os.sep):
-            findings.problems.append(Problem(rel, None, f"is a link to {target}, outside the "
-                                             "site folder; newsgen would publish what it points at",
-                                             "copy the file into the site instead of linking to it"))
+            findings.problems.append(
+                Problem(
+                    rel,
+                    None,
+                    f"is a link to {target}, outside the "
+                    "site folder; newsgen would publish what it points at",
+                    "copy the file into the site instead of linking to it",
+                )
+            )
             return False
         if not os.path.exists(path):
-            findings.problems.append(Problem(rel, None, f"is a link to {target}, which does not "
-                                             "exist", "remove the link or restore its target"))
+            findings.problems.append(
+                Problem(
+                    rel,
+                    None,
+                    f"is a link to {target}, which does not exist",
+                    "remove the link or restore its target",
+                )
+            )
             return False
         if os.path.isdir(path):
             return False  # a linked folder is not followed
@@ -157,9 +170,15 @@ def usable(root: str, rel: str, path: str, findings: Findings) -> bool:
     if stat.S_ISDIR(mode):
         return False
     if not stat.S_ISREG(mode):
-        findings.warnings.append(Problem(rel, None, "is not a regular file (a FIFO, socket or "
-                                         "device); skipped", "remove it from the site folder",
-                                         severity="warning"))
+        findings.warnings.append(
+            Problem(
+                rel,
+                None,
+                "is not a regular file (a FIFO, socket or device); skipped",
+                "remove it from the site folder",
+                severity="warning",
+            )
+        )
         return False
     return readable(rel, path, findings)
 
@@ -171,8 +190,7 @@ def readable(rel: str, path: str, findings: Findings) -> bool:
     return False
 
 
-def file_digest(rel: str, path: str, findings: Findings,
-                digest: Callable[[str], str] | None = None) -> str:
+def file_digest(rel: str, path: str, findings: Findings, digest: Callable[[str], str] | None = None) -> str:
     """The digest of a listed file (by `digest(path)`, default: read and hash it), or ""
     when it is gone since it was listed or, with the reason in findings, unreadable."""
     try:
@@ -193,6 +211,10 @@ def unreadable(rel: str, reason: str) -> Problem:
     """A folder (`rel` ends with "/") or file that cannot be read, and why."""
     what = "folder" if rel.endswith("/") else "file"
     fix = "chmod u+rx" if what == "folder" else "chmod u+r"
-    return Problem(rel, None, f"cannot read the {what}: {reason}",
-                   f"give yourself access ({fix}), or move it out of the site folder; nothing "
-                   "is published while part of the site cannot be read")
+    return Problem(
+        rel,
+        None,
+        f"cannot read the {what}: {reason}",
+        f"give yourself access ({fix}), or move it out of the site folder; nothing "
+        "is published while part of the site cannot be read",
+    )

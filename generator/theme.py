@@ -60,14 +60,20 @@ def load_theme(site_dir: Path, name: str) -> Theme:
     while current:
         folder = _find(site_dir, current)
         if folder in dirs:
-            raise BuildError([Problem(str(folder / THEME_FILE), None,
-                                      f"theme `{current}` extends itself in a loop",
-                                      "remove the `extends:` that closes the loop")])
+            raise BuildError(
+                [
+                    Problem(
+                        str(folder / THEME_FILE),
+                        None,
+                        f"theme `{current}` extends itself in a loop",
+                        "remove the `extends:` that closes the loop",
+                    )
+                ]
+            )
         dirs.append(folder)
         current = _settings(folder).get("extends")
     site_templates = site_dir / "templates"
-    template_dirs = ([site_templates] if site_templates.is_dir() else []) + \
-        [d / "templates" for d in dirs]
+    template_dirs = ([site_templates] if site_templates.is_dir() else []) + [d / "templates" for d in dirs]
     strings: dict = {}
     for folder in reversed(dirs):
         for lang, table in _translations(folder).items():
@@ -80,9 +86,16 @@ def _find(site_dir: Path, name: str) -> Path:
         if (folder / "templates").is_dir():
             return folder.resolve()
     known = sorted(p.name for p in builtin_themes().iterdir() if (p / "templates").is_dir())
-    raise BuildError([Problem("site.yaml", None, f"theme `{name}` not found",
-                              f"put it in themes/{name}/templates/ or use one of: "
-                              + ", ".join(known))])
+    raise BuildError(
+        [
+            Problem(
+                "site.yaml",
+                None,
+                f"theme `{name}` not found",
+                f"put it in themes/{name}/templates/ or use one of: " + ", ".join(known),
+            )
+        ]
+    )
 
 
 def _settings(folder: Path) -> dict:

@@ -36,15 +36,19 @@ SAVE_EVENTS = 8  # an editor's save makes up to about this many events; more is 
 def is_noise_name(name: str) -> bool:
     """Editor droppings: vim's 4913 and .swp, emacs' .#lock and #autosave#, backups~, .tmp,
     JetBrains' safe-write copies."""
-    return (is_ignored(name) or (name.startswith("#") and name.endswith("#"))
-            or name.endswith(("___jb_tmp___", "___jb_old___")))
+    return (
+        is_ignored(name)
+        or (name.startswith("#") and name.endswith("#"))
+        or name.endswith(("___jb_tmp___", "___jb_old___"))
+    )
 
 
 class Watcher:
     """Reports changed source paths (site-relative where possible) to a callback."""
 
-    def __init__(self, site_dir: Path, report: Callable[[set[str], bool], None],
-                 exclude: Iterable[Path] = ()):
+    def __init__(
+        self, site_dir: Path, report: Callable[[set[str], bool], None], exclude: Iterable[Path] = ()
+    ):
         self.site_dir = site_dir.resolve()
         self.report = report
         self.exclude = [Path(p).resolve() for p in exclude]
@@ -155,8 +159,13 @@ class Rebuilder:
     arrive while a build runs are merged into a single next build.
     """
 
-    def __init__(self, build: Callable[[set[str]], None], quiet: float = 0.03,
-                 longest: float = 1.0, settle: float = 0.005):
+    def __init__(
+        self,
+        build: Callable[[set[str]], None],
+        quiet: float = 0.03,
+        longest: float = 1.0,
+        settle: float = 0.005,
+    ):
         self.build = build
         self.quiet = quiet
         self.longest = longest
@@ -203,8 +212,7 @@ class Rebuilder:
             while not self._stopping:
                 now = time.monotonic()
                 short = self._events <= SAVE_EVENTS and all(self._pending.values())
-                due = min(self._last + (self.settle if short else self.quiet),
-                          self._first + self.longest)
+                due = min(self._last + (self.settle if short else self.quiet), self._first + self.longest)
                 if now >= due:
                     break
                 self._cond.wait(due - now)

@@ -75,7 +75,13 @@ def _forked_map(fn: Callable, items: list, jobs: int) -> Iterator:
         pool.shutdown(wait=False, cancel_futures=True)
         if not isinstance(exc, BrokenProcessPool):
             raise
-        raise BuildError([Problem("newsgen", None, "a worker process died during the build "
-                                  "(killed, perhaps for lack of memory)",
-                                  "free some memory, or build with fewer workers: --jobs 1")]
-                         ) from None
+        raise BuildError(
+            [
+                Problem(
+                    "newsgen",
+                    None,
+                    "a worker process died during the build (killed, perhaps for lack of memory)",
+                    "free some memory, or build with fewer workers: --jobs 1",
+                )
+            ]
+        ) from None

@@ -63,6 +63,7 @@ JOURNAL = "journal.json"  # the commit plan, beside FILES
 LOG_LIMIT = 256 * 1024  # bytes of manifest deltas logged before they are folded in
 MAX_LISTED = 20  # files in the way named one by one; the rest are counted
 
+
 class Written(NamedTuple):
     """What the manifest knows of one output file."""
 
@@ -100,8 +101,12 @@ def safe_join(out_dir: Path, rel: str) -> Path:
 
 
 def _outside(rel: str, reason: str) -> Problem:
-    return Problem(repr(rel)[1:-1], None, f"refusing to write outside the output folder: {reason}",
-                   "fix the slug, URL pattern or file name that produced this path")
+    return Problem(
+        repr(rel)[1:-1],
+        None,
+        f"refusing to write outside the output folder: {reason}",
+        "fix the slug, URL pattern or file name that produced this path",
+    )
 
 
 def os_problem(exc: OSError, path: str | Path, doing: str) -> Problem:
@@ -117,8 +122,12 @@ def os_problem(exc: OSError, path: str | Path, doing: str) -> Problem:
         errno.ENOENT: "the folder was removed during the build: build again",
     }
     reason = exc.strerror or type(exc).__name__
-    return Problem(str(path), None, f"cannot {doing}: {reason} (errno {exc.errno})",
-                   hints.get(exc.errno or 0, "fix the cause and build again"))
+    return Problem(
+        str(path),
+        None,
+        f"cannot {doing}: {reason} (errno {exc.errno})",
+        hints.get(exc.errno or 0, "fix the cause and build again"),
+    )
 
 
 def _staging_parent(out_dir: Path) -> Path:
@@ -279,8 +288,10 @@ class Manifest:
         """What turns these entries into `entries`; the journal carries this, not all of
         them (a 17,000-entry manifest in every journal cost a JSON dump and an fsync)."""
         old = self.entries
-        return {"set": {p: f for p, f in entries.items() if old.get(p) != f},
-                "drop": sorted(set(old) - set(entries))}
+        return {
+            "set": {p: f for p, f in entries.items() if old.get(p) != f},
+            "drop": sorted(set(old) - set(entries)),
+        }
 
     @staticmethod
     def applied(entries: dict[str, Written], delta: dict) -> dict[str, Written]:
@@ -312,9 +323,14 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def write_outputs(outputs: Iterable, render: Callable[[Any], bytes], out_dir: Path,
-                  manifest: Manifest, fan_out: Callable = map,
-                  overwrite: bool = False) -> WriteReport:
+def write_outputs(
+    outputs: Iterable,
+    render: Callable[[Any], bytes],
+    out_dir: Path,
+    manifest: Manifest,
+    fan_out: Callable = map,
+    overwrite: bool = False,
+) -> WriteReport:
     """Render what changed into staging, check what it replaces, then commit it to
     out_dir through a journal.
 
@@ -330,8 +346,7 @@ def write_outputs(outputs: Iterable, render: Callable[[Any], bytes], out_dir: Pa
     stage = new_staging(out_dir)
     report = WriteReport()
     try:
-        staged, entries = _stage(outputs, render, out_dir, stage / FILES, manifest, report,
-                                 fan_out)
+        staged, entries = _stage(outputs, render, out_dir, stage / FILES, manifest, report, fan_out)
         stale = sorted(p for p in manifest.entries.keys() - entries.keys() if not path_problem(p))
         removes = _removable(stale, out_dir, manifest, report)
         delta = manifest.delta(entries)
@@ -341,10 +356,14 @@ def write_outputs(outputs: Iterable, render: Callable[[Any], bytes], out_dir: Pa
             return report  # nothing to commit: a no-change rebuild writes no file at all
         _check_targets(staged, set(removes), out_dir, manifest, overwrite)
         _check_staged(staged, stage / FILES)
-        plan = {"moves": staged, "removes": removes,
-                "records": {p: manifest.entries[p] for p in removes},
-                "previous": {p: manifest.entries[p] for p in staged if p in manifest.entries},
-                "manifest": str(manifest.path) if manifest.path else None, "delta": delta}
+        plan = {
+            "moves": staged,
+            "removes": removes,
+            "records": {p: manifest.entries[p] for p in removes},
+            "previous": {p: manifest.entries[p] for p in staged if p in manifest.entries},
+            "manifest": str(manifest.path) if manifest.path else None,
+            "delta": delta,
+        }
         try:
             _write_atomically(stage / JOURNAL, json.dumps(plan))
         except OSError as exc:
@@ -358,18 +377,31 @@ def write_outputs(outputs: Iterable, render: Callable[[Any], bytes], out_dir: Pa
     return report
 
 
-def _commit(plan: dict, out_dir: Path, stage: Path, report: WriteReport,
-            manifest: Manifest | None = None, recovering: bool = False) -> None:
+def _commit(
+    plan: dict,
+    out_dir: Path,
+    stage: Path,
+    report: WriteReport,
+    manifest: Manifest | None = None,
+    recovering: bool = False,
+) -> None:
     """Apply a journalled plan; if the system refuses a step, the journal stays for the
     next run to finish the commit, and the user is told what to fix. `manifest`: the
     entries the plan's delta applies to, when the caller has them (else read from disk)."""
     try:
         _apply(plan, out_dir, stage, report, manifest, recovering)
     except OSError as exc:
-        raise BuildError([Problem(str(exc.filename or out_dir), None,
-                                  f"the output folder was only partly updated: {exc.strerror}",
-                                  "fix the cause (permissions, disk) and run newsgen again; it "
-                                  "finishes the update before anything else")]) from None
+        raise BuildError(
+            [
+                Problem(
+                    str(exc.filename or out_dir),
+                    None,
+                    f"the output folder was only partly updated: {exc.strerror}",
+                    "fix the cause (permissions, disk) and run newsgen again; it "
+                    "finishes the update before anything else",
+                )
+            ]
+        ) from None
     shutil.rmtree(stage, ignore_errors=True)
 
 
@@ -382,8 +414,12 @@ def check_paths(outputs: list, checked: Collection[str] = frozenset()) -> None:
         if reason:
             problem = _outside(output.path, reason)
             if output.kind == "static":  # name the file the user has to rename
-                problem = Problem(str(output.key[0]), None, problem.message,
-                                  "rename the file: use letters, digits, `-`, `_` and `.`")
+                problem = Problem(
+                    str(output.key[0]),
+                    None,
+                    problem.message,
+                    "rename the file: use letters, digits, `-`, `_` and `.`",
+                )
             problems.append(problem)
     if problems:
         raise BuildError(problems)
@@ -404,8 +440,15 @@ def finish_interrupted_commit(out_dir: Path) -> bool:
     return finished
 
 
-def _stage(outputs, render, out_dir: Path, stage: Path, manifest: Manifest,
-           report: WriteReport, fan_out: Callable = map) -> tuple[list[str], dict[str, Written]]:
+def _stage(
+    outputs,
+    render,
+    out_dir: Path,
+    stage: Path,
+    manifest: Manifest,
+    report: WriteReport,
+    fan_out: Callable = map,
+) -> tuple[list[str], dict[str, Written]]:
     """(paths staged, the manifest's new entries)."""
     todo, entries = [], {}
     root = str(out_dir)
@@ -413,8 +456,11 @@ def _stage(outputs, render, out_dir: Path, stage: Path, manifest: Manifest,
         # check_paths vetted every path before this, so a plain join is safe; it matters
         # because this loop runs for every file of the site on every rebuild.
         known = manifest.entries.get(output.path)
-        if known is not None and known.fingerprint == output.fingerprint and \
-                (manifest.trusted or _as_recorded(os.path.join(root, output.path), known)):
+        if (
+            known is not None
+            and known.fingerprint == output.fingerprint
+            and (manifest.trusted or _as_recorded(os.path.join(root, output.path), known))
+        ):
             report.unchanged += 1
             entries[output.path] = known
         else:
@@ -447,8 +493,9 @@ def _as_recorded(path: str, known: Written) -> bool:
     return st.st_size == known.size and st.st_mtime_ns == known.mtime_ns
 
 
-def stage_output(render: Callable[[object], bytes], out_dir: Path, stage: Path,
-                 output, made: set | None = None) -> tuple[str, list[Problem], tuple]:
+def stage_output(
+    render: Callable[[object], bytes], out_dir: Path, stage: Path, output, made: set | None = None
+) -> tuple[str, list[Problem], tuple]:
     """Render one output into staging unless out_dir already holds the same bytes.
 
     Returns ("staged" | "same" | "failed", problems, (digest, size, mtime_ns) of the file
@@ -511,8 +558,7 @@ def _still_ours(path: Path, known: Written | None) -> bool:
         return False
 
 
-def _removable(stale: list[str], out_dir: Path, manifest: Manifest,
-               report: WriteReport) -> list[str]:
+def _removable(stale: list[str], out_dir: Path, manifest: Manifest, report: WriteReport) -> list[str]:
     """The stale files still as newsgen wrote them; the others are left where they are
     (someone changed them) and reported, and the manifest forgets both."""
     removes = []
@@ -525,12 +571,15 @@ def _removable(stale: list[str], out_dir: Path, manifest: Manifest,
     return removes
 
 
-_IN_THE_WAY_HINT = ("move it out of the output folder (newsgen replaces only files it wrote), "
-                    "or build with --overwrite to let newsgen replace it")
+_IN_THE_WAY_HINT = (
+    "move it out of the output folder (newsgen replaces only files it wrote), "
+    "or build with --overwrite to let newsgen replace it"
+)
 
 
-def _check_targets(staged: list[str], removes: set[str], out_dir: Path, manifest: Manifest,
-                   overwrite: bool) -> None:
+def _check_targets(
+    staged: list[str], removes: set[str], out_dir: Path, manifest: Manifest, overwrite: bool
+) -> None:
     """Every file the commit would move in may take its place: refuse foreign files,
     folders and links in the way, and folders that cannot be written, naming each.
     A cold build stages thousands of files into the same few folders, so each folder is
@@ -549,8 +598,9 @@ def _check_targets(staged: list[str], removes: set[str], out_dir: Path, manifest
         raise BuildError(_listed(_unique_paths(problems)))
 
 
-def _in_the_way(target: Path, rel: str, removes: set[str], out_dir: Path, manifest: Manifest,
-                overwrite: bool) -> Problem | None:
+def _in_the_way(
+    target: Path, rel: str, removes: set[str], out_dir: Path, manifest: Manifest, overwrite: bool
+) -> Problem | None:
     """Why the file at `target`, if there is one, may not be replaced by newsgen's."""
     try:
         mode = os.lstat(target).st_mode
@@ -559,25 +609,28 @@ def _in_the_way(target: Path, rel: str, removes: set[str], out_dir: Path, manife
     except NotADirectoryError:
         return None  # an ancestor is a file: _folder_problem names it
     if stat.S_ISLNK(mode):
-        return Problem(str(target), None, "a link newsgen did not make is in the way",
-                       _IN_THE_WAY_HINT)
+        return Problem(str(target), None, "a link newsgen did not make is in the way", _IN_THE_WAY_HINT)
     if stat.S_ISDIR(mode):
         foreign = [p for p in _files_below(target, out_dir) if p not in removes]
         if foreign:
-            return Problem(str(target), None, "a folder is where newsgen writes a file, and it "
-                           f"holds files newsgen did not write (such as {foreign[0]})",
-                           _IN_THE_WAY_HINT)
+            return Problem(
+                str(target),
+                None,
+                "a folder is where newsgen writes a file, and it "
+                f"holds files newsgen did not write (such as {foreign[0]})",
+                _IN_THE_WAY_HINT,
+            )
         return None  # it only holds stale files of ours, removed first
     known = manifest.entries.get(rel)
     if overwrite or _still_ours(target, known):
         return None
     what = "changed since newsgen wrote it" if known else "not written by newsgen"
-    return Problem(str(target), None, f"the file is {what}; refusing to replace it",
-                   _IN_THE_WAY_HINT)
+    return Problem(str(target), None, f"the file is {what}; refusing to replace it", _IN_THE_WAY_HINT)
 
 
-def _folder_problem(folder: Path, rel: str, removes: set[str], out_dir: Path, root: Path,
-                    judged: dict[Path, Problem | None]) -> Problem | None:
+def _folder_problem(
+    folder: Path, rel: str, removes: set[str], out_dir: Path, root: Path, judged: dict[Path, Problem | None]
+) -> Problem | None:
     """Why a file cannot be moved into `folder`: a file of someone else's where a folder
     must be, a link out of the output, or a folder (or the nearest one that exists, where
     mkdir will write) that cannot be written."""
@@ -588,23 +641,32 @@ def _folder_problem(folder: Path, rel: str, removes: set[str], out_dir: Path, ro
     except (FileNotFoundError, NotADirectoryError):
         mode = None
     if mode is None:  # made by the commit: its parent decides
-        found = _folder_problem(folder.parent, rel, removes, out_dir, root, judged) \
-            if folder != out_dir and folder.parent != folder else None
+        found = (
+            _folder_problem(folder.parent, rel, removes, out_dir, root, judged)
+            if folder != out_dir and folder.parent != folder
+            else None
+        )
     elif stat.S_ISDIR(mode):
         found = None if folder == out_dir else _leaving(folder, root)
         if found is None and not os.access(folder, os.W_OK):
-            found = Problem(str(folder), None, "cannot write in this folder: "
-                            + ("the file system is read-only" if _read_only(folder)
-                               else "permission denied"),
-                            "choose a writable output folder with --output, or fix its "
-                            "permissions")
+            found = Problem(
+                str(folder),
+                None,
+                "cannot write in this folder: "
+                + ("the file system is read-only" if _read_only(folder) else "permission denied"),
+                "choose a writable output folder with --output, or fix its permissions",
+            )
     elif stat.S_ISLNK(mode) and os.path.isdir(folder):
         found = _leaving(folder, root)
     elif folder != out_dir and folder.relative_to(out_dir).as_posix() in removes:
         found = None  # a stale file of ours: removed before the move
     else:
-        found = Problem(str(folder), None, "a file newsgen did not write is where it needs the "
-                        f"folder for {rel}", _IN_THE_WAY_HINT)
+        found = Problem(
+            str(folder),
+            None,
+            f"a file newsgen did not write is where it needs the folder for {rel}",
+            _IN_THE_WAY_HINT,
+        )
     judged[folder] = found
     return found
 
@@ -613,9 +675,17 @@ def _check_staged(staged: list[str], files: Path) -> None:
     """Every staged file is still there before the journal promises to move it."""
     missing = [rel for rel in staged if not os.path.isfile(files.joinpath(*rel.split("/")))]
     if missing:
-        raise BuildError([Problem(str(files / missing[0]), None, f"{len(missing)} staged file(s) "
-                                  "disappeared before the commit (something else removed them)",
-                                  "build again; make sure nothing else cleans that folder")])
+        raise BuildError(
+            [
+                Problem(
+                    str(files / missing[0]),
+                    None,
+                    f"{len(missing)} staged file(s) "
+                    "disappeared before the commit (something else removed them)",
+                    "build again; make sure nothing else cleans that folder",
+                )
+            ]
+        )
 
 
 def _files_below(folder: Path, out_dir: Path) -> list[str]:
@@ -642,12 +712,19 @@ def _listed(problems: list[Problem]) -> list[Problem]:
     if len(problems) <= MAX_LISTED:
         return problems
     more = len(problems) - MAX_LISTED
-    return problems[:MAX_LISTED] + [Problem("output", None, f"and {more} more file(s) in the way",
-                                            problems[0].hint)]
+    return problems[:MAX_LISTED] + [
+        Problem("output", None, f"and {more} more file(s) in the way", problems[0].hint)
+    ]
 
 
-def _apply(plan: dict, out_dir: Path, stage: Path, report: WriteReport,
-           manifest: Manifest | None = None, recovering: bool = False) -> None:
+def _apply(
+    plan: dict,
+    out_dir: Path,
+    stage: Path,
+    report: WriteReport,
+    manifest: Manifest | None = None,
+    recovering: bool = False,
+) -> None:
     """Carry out a commit plan; safe to run again after a kill at any point."""
     root = out_dir.resolve()
     records = plan.get("records", {})
@@ -655,8 +732,12 @@ def _apply(plan: dict, out_dir: Path, stage: Path, report: WriteReport,
     for rel in plan["removes"]:
         target = safe_join(out_dir, rel)
         known = Written.of(records[rel]) if rel in records else None
-        if (known is None or _still_ours(target, known)) and target.is_file() \
-                and not target.is_symlink() and _is_inside(target.parent, root):
+        if (
+            (known is None or _still_ours(target, known))
+            and target.is_file()
+            and not target.is_symlink()
+            and _is_inside(target.parent, root)
+        ):
             target.unlink()
             report.removed.append(rel)
             _prune_empty(target.parent, out_dir)
@@ -666,9 +747,16 @@ def _apply(plan: dict, out_dir: Path, stage: Path, report: WriteReport,
             if recovering:
                 lost.append(rel)  # moved before the kill, or taken by someone else
                 continue
-            raise BuildError([Problem(str(source), None, "a staged file disappeared before the "
-                                      "commit (something else removed it)",
-                                      "build again; make sure nothing else cleans that folder")])
+            raise BuildError(
+                [
+                    Problem(
+                        str(source),
+                        None,
+                        "a staged file disappeared before the commit (something else removed it)",
+                        "build again; make sure nothing else cleans that folder",
+                    )
+                ]
+            )
         target = safe_join(out_dir, rel)
         if recovering:  # a fresh plan's folders were judged just before its journal
             _ensure_inside(target, out_dir, root)
@@ -727,8 +815,12 @@ def _leaving(folder: Path, root: Path) -> Problem | None:
     """The problem when writing into `folder` would follow a link out of the output."""
     if _is_inside(folder, root):
         return None
-    return Problem(str(folder), None, f"refusing to write through a symbolic link that leaves {root}",
-                   f"remove the link {folder} from the output folder")
+    return Problem(
+        str(folder),
+        None,
+        f"refusing to write through a symbolic link that leaves {root}",
+        f"remove the link {folder} from the output folder",
+    )
 
 
 def _ensure_inside(target: Path, out_dir: Path, root: Path) -> None:
@@ -760,5 +852,7 @@ def _unique(problems: list[Problem]) -> list[Problem]:
             more[key] = more.get(key, 0) + (problem != first[key])
         else:
             first[key] = problem
-    return [replace(p, message=f"{p.message} (and {more[k]} more output(s) failing here)")
-            if more.get(k) else p for k, p in first.items()]
+    return [
+        replace(p, message=f"{p.message} (and {more[k]} more output(s) failing here)") if more.get(k) else p
+        for k, p in first.items()
+    ]

@@ -94,9 +94,11 @@ def load_mapping(text: str, first_line: int = 1) -> dict[str, Field] | None:
         return _load(text, first_line)
     except _DuplicateKey as exc:
         line = exc.problem_mark.line if exc.problem_mark else exc.first.line
-        raise YamlProblem(f"{exc.problem} (first on line {exc.first.line + first_line})",
-                          line + first_line,
-                          "remove one of the two lines, or merge them") from None
+        raise YamlProblem(
+            f"{exc.problem} (first on line {exc.first.line + first_line})",
+            line + first_line,
+            "remove one of the two lines, or merge them",
+        ) from None
     except yaml.MarkedYAMLError as exc:
         # The context mark is where the broken construct starts (an unclosed `[`):
         # the line a writer has to fix. Without one, the problem mark is that line.
@@ -114,9 +116,11 @@ def _load(text: str, first_line: int) -> dict[str, Field] | None:
         if node is None:
             return None
         if not isinstance(node, yaml.MappingNode):
-            raise YamlProblem("expected `key: value` lines, found a single value or a list",
-                              node.start_mark.line + first_line,
-                              "write one `key: value` per line, e.g. `title: My story`")
+            raise YamlProblem(
+                "expected `key: value` lines, found a single value or a list",
+                node.start_mark.line + first_line,
+                "write one `key: value` per line, e.g. `title: My story`",
+            )
         data = loader.construct_document(node)
     finally:
         loader.dispose()
@@ -132,6 +136,8 @@ def _describe(exc: yaml.MarkedYAMLError) -> tuple[str, str]:
     parts = [p for p in (exc.context, exc.problem) if p]
     text = ", ".join(parts) or "malformed YAML"
     if "could not determine a constructor" in text:
-        return (text + " (tags such as !!python/object are not allowed)",
-                "remove the `!!` tag; only plain text, numbers, lists and mappings are read")
+        return (
+            text + " (tags such as !!python/object are not allowed)",
+            "remove the `!!` tag; only plain text, numbers, lists and mappings are read",
+        )
     return text, _SYNTAX_HINT

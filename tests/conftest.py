@@ -103,8 +103,11 @@ def demo_build(tmp_path_factory):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright launches Debian's chromium; Playwright never downloads a browser."""
-    return {**browser_type_launch_args, "executable_path": require_tool(CHROMIUM),
-            "args": ["--disable-gpu", "--disable-dev-shm-usage", "--disable-quic"]}
+    return {
+        **browser_type_launch_args,
+        "executable_path": require_tool(CHROMIUM),
+        "args": ["--disable-gpu", "--disable-dev-shm-usage", "--disable-quic"],
+    }
 
 
 # Fixtures of pytest-playwright: a test asking for one drives headless Chromium.

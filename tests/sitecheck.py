@@ -34,7 +34,7 @@ def resolve(out: Path, link: str, base_path: str = "/") -> Path | None:
     path = unquote(urlsplit(link).path)
     if not path.startswith(base_path):
         return None
-    rel = path[len(base_path):]
+    rel = path[len(base_path) :]
     target = out / rel
     if path.endswith("/"):
         target = target / "index.html"

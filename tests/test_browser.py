@@ -137,9 +137,17 @@ def test_front_page_fits_every_width(page, demo_url, width):
 def test_long_words_and_links_do_not_widen_a_phone_page(page, make_site):
     word = "Donaudampfschifffahrtsgesellschaftskapitänsmützenabzeichen"
     link = "https://example.org/" + "a-very-long-path/" * 8
-    site = make_site({"content/articles/x.md": article(
-        f"{word} {word}", category=word, tags=f"[{word}]", author=word,
-        body=f"{word}{word} and <{link}>.\n\n| a | b |\n|---|---|\n| {word} | {word} |")})
+    site = make_site(
+        {
+            "content/articles/x.md": article(
+                f"{word} {word}",
+                category=word,
+                tags=f"[{word}]",
+                author=word,
+                body=f"{word}{word} and <{link}>.\n\n| a | b |\n|---|---|\n| {word} | {word} |",
+            )
+        }
+    )
     site.build()
     with serve(site.out) as url:
         page.set_viewport_size({"width": 360, "height": 800})
@@ -158,15 +166,18 @@ def fresh_site(make_site):
         return (now - delta).isoformat()
 
     def make(language: str = "en"):
-        site = make_site({
-            "site.yaml": f"title: Fresh Times\nbase_url: https://example.org/\nlanguage: {language}\n",
-            "content/articles/day.md": article("A day old", at(timedelta(days=1, minutes=5)),
-                                               category="World", author="Ana Ruiz"),
-            "content/articles/hours.md": article("Three hours old", at(timedelta(hours=3, minutes=5)),
-                                                 category="World", author="Bo Li"),
-            "content/articles/old.md": article("Last month", at(timedelta(days=40)),
-                                               category="World"),
-        })
+        site = make_site(
+            {
+                "site.yaml": f"title: Fresh Times\nbase_url: https://example.org/\nlanguage: {language}\n",
+                "content/articles/day.md": article(
+                    "A day old", at(timedelta(days=1, minutes=5)), category="World", author="Ana Ruiz"
+                ),
+                "content/articles/hours.md": article(
+                    "Three hours old", at(timedelta(hours=3, minutes=5)), category="World", author="Bo Li"
+                ),
+                "content/articles/old.md": article("Last month", at(timedelta(days=40)), category="World"),
+            }
+        )
         site.build(now=now)
         return site
 
@@ -241,7 +252,7 @@ def test_skip_link_appears_on_focus_and_moves_to_the_content(page, demo_url):
 
 def luminance(rgb: str) -> float:
     """Relative luminance (WCAG) of a CSS rgb() colour."""
-    channels = [int(c) / 255 for c in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3]]
+    channels = [int(c) / 255 for c in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3]]
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 

@@ -13,14 +13,28 @@ from generator.errors import BuildError
 
 def three_articles():
     return {
-        "content/articles/a.md": article("Alpha story", "2026-11-20T10:00:00", category="World",
-                                         tags="[Water, Energy]", author="Ana Ruiz",
-                                         body="First paragraph of alpha.\n\nSecond one."),
-        "content/articles/b.md": article("Beta story", "2026-11-21T10:00:00",
-                                         category="[Politics, World]", author="[Ana Ruiz, Bo Li]",
-                                         tags="[Water]", summary="Beta summary."),
-        "content/articles/c.md": article("Gamma story", "2026-11-22T10:00:00", category="Politics",
-                                         body="See [alpha](/2026/11/20/a/) and ![chart](/images/c.png)."),
+        "content/articles/a.md": article(
+            "Alpha story",
+            "2026-11-20T10:00:00",
+            category="World",
+            tags="[Water, Energy]",
+            author="Ana Ruiz",
+            body="First paragraph of alpha.\n\nSecond one.",
+        ),
+        "content/articles/b.md": article(
+            "Beta story",
+            "2026-11-21T10:00:00",
+            category="[Politics, World]",
+            author="[Ana Ruiz, Bo Li]",
+            tags="[Water]",
+            summary="Beta summary.",
+        ),
+        "content/articles/c.md": article(
+            "Gamma story",
+            "2026-11-22T10:00:00",
+            category="Politics",
+            body="See [alpha](/2026/11/20/a/) and ![chart](/images/c.png).",
+        ),
         "content/static/images/c.png": b"\x89PNG fake",
     }
 
@@ -29,12 +43,30 @@ def test_the_site_has_every_kind_of_page(make_site):
     site = make_site(three_articles())
     report = site.build()
     out = site.out
-    for rel in ("index.html", "page/2/index.html", "2026/11/20/a/index.html", "about/index.html",
-                "category/index.html", "category/world/index.html", "category/politics/index.html",
-                "tag/index.html", "tag/water/index.html", "author/index.html",
-                "author/ana-ruiz/index.html", "archive/index.html", "archive/2026/11/index.html",
-                "404.html", "feed.xml", "atom.xml", "category/world/feed.xml", "sitemap.xml",
-                "news-sitemap.xml", "robots.txt", "images/c.png", "css/style.css"):
+    for rel in (
+        "index.html",
+        "page/2/index.html",
+        "2026/11/20/a/index.html",
+        "about/index.html",
+        "category/index.html",
+        "category/world/index.html",
+        "category/politics/index.html",
+        "tag/index.html",
+        "tag/water/index.html",
+        "author/index.html",
+        "author/ana-ruiz/index.html",
+        "archive/index.html",
+        "archive/2026/11/index.html",
+        "404.html",
+        "feed.xml",
+        "atom.xml",
+        "category/world/feed.xml",
+        "sitemap.xml",
+        "news-sitemap.xml",
+        "robots.txt",
+        "images/c.png",
+        "css/style.css",
+    ):
         assert (out / rel).is_file(), rel
     assert report.pages["article"] == 3
     assert broken_links(out) == []
@@ -109,7 +141,8 @@ def test_pages_link_their_feeds(make_site):
     assert {"/feed.xml", "/atom.xml"} <= feeds
     section = parse(site.out / "category/world/index.html")
     assert "/category/world/feed.xml" in {
-        link.get("href") for link in section.cssselect('link[rel="alternate"]')}
+        link.get("href") for link in section.cssselect('link[rel="alternate"]')
+    }
 
 
 def test_sitemap_lists_every_public_page_and_nothing_else(make_site):
@@ -119,20 +152,25 @@ def test_sitemap_lists_every_public_page_and_nothing_else(make_site):
     site.build()
     tree = etree.parse(str(site.out / "sitemap.xml"))
     locs = {e.text for e in tree.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")}
-    pages = {"https://example.org/" + p.relative_to(site.out).as_posix().removesuffix("index.html")
-             for p in site.out.rglob("*.html") if p.name != "404.html"}
+    pages = {
+        "https://example.org/" + p.relative_to(site.out).as_posix().removesuffix("index.html")
+        for p in site.out.rglob("*.html")
+        if p.name != "404.html"
+    }
     assert locs == pages
     robots = (site.out / "robots.txt").read_text()
     assert "Sitemap: https://example.org/sitemap.xml" in robots
 
 
 def test_drafts_future_and_expired_articles_are_left_out_and_named(make_site):
-    site = make_site({
-        "content/articles/now.md": article("Published", "2026-11-20"),
-        "content/articles/draft.md": article("Draft one", "2026-11-20", draft=True),
-        "content/articles/later.md": article("Later one", "2026-12-01T08:00:00"),
-        "content/articles/old.md": article("Expired one", "2026-10-01", expires="2026-11-01"),
-    })
+    site = make_site(
+        {
+            "content/articles/now.md": article("Published", "2026-11-20"),
+            "content/articles/draft.md": article("Draft one", "2026-11-20", draft=True),
+            "content/articles/later.md": article("Later one", "2026-12-01T08:00:00"),
+            "content/articles/old.md": article("Expired one", "2026-10-01", expires="2026-11-01"),
+        }
+    )
     report = site.build()
     assert [a.title for a in report.site.articles] == ["Published"]
     reasons = dict(report.site.excluded)
@@ -157,9 +195,18 @@ def test_second_build_writes_nothing(make_site):
 def test_an_edit_rewrites_only_what_shows_it_and_a_delete_removes_the_page(make_site):
     site = make_site(three_articles())
     site.build()
-    site.write({"content/articles/a.md": article(
-        "Alpha story", "2026-11-20T10:00:00", category="World", tags="[Water, Energy]",
-        author="Ana Ruiz", body="First paragraph of alpha.\n\nA corrected second one.")})
+    site.write(
+        {
+            "content/articles/a.md": article(
+                "Alpha story",
+                "2026-11-20T10:00:00",
+                category="World",
+                tags="[Water, Energy]",
+                author="Ana Ruiz",
+                body="First paragraph of alpha.\n\nA corrected second one.",
+            )
+        }
+    )
     edited = site.build()
     assert "2026/11/20/a/index.html" in edited.write.written
     assert "feed.xml" in edited.write.written
@@ -173,8 +220,9 @@ def test_an_edit_rewrites_only_what_shows_it_and_a_delete_removes_the_page(make_
 
 
 def test_site_templates_override_the_theme_file_by_file(make_site):
-    site = make_site({**three_articles(),
-                      "templates/404.html": "<!doctype html><title>x</title><p>Custom lost page</p>\n"})
+    site = make_site(
+        {**three_articles(), "templates/404.html": "<!doctype html><title>x</title><p>Custom lost page</p>\n"}
+    )
     site.build()
     assert "Custom lost page" in site.read("404.html")
     assert "Alpha story" in site.read("index.html")  # other templates still from the theme
@@ -190,11 +238,22 @@ def test_a_bad_file_names_the_file_and_line_and_nothing_is_written(make_site):
 
 
 def test_cli_builds_another_folder_and_prints_a_summary(make_site, tmp_path):
-    site = make_site({**three_articles(),
-                      "content/articles/d.md": article("Soon", "2027-01-01T09:00:00")})
-    result = subprocess.run([sys.executable, "-m", "generator", "build", "--site", str(site.root),
-                             "--output", str(tmp_path / "public")],
-                            capture_output=True, text=True, cwd=tmp_path)
+    site = make_site({**three_articles(), "content/articles/d.md": article("Soon", "2027-01-01T09:00:00")})
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "build",
+            "--site",
+            str(site.root),
+            "--output",
+            str(tmp_path / "public"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "public/index.html").is_file()
     assert "left out: content/articles/d.md (scheduled for" in result.stdout
@@ -204,22 +263,27 @@ def test_cli_builds_another_folder_and_prints_a_summary(make_site, tmp_path):
 
 def test_cli_exits_non_zero_with_the_error(make_site):
     site = make_site({"content/articles/x.md": "no front matter here\n"})
-    result = subprocess.run([sys.executable, "-m", "generator", "build", "--site", str(site.root)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--site", str(site.root)], capture_output=True, text=True
+    )
     assert result.returncode == 1
     assert "content/articles/x.md:1" in result.stderr and "---" in result.stderr
 
 
 def test_build_help_documents_every_option():
-    result = subprocess.run([sys.executable, "-m", "generator", "build", "--help"],
-                            capture_output=True, text=True, cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--help"], capture_output=True, text=True, cwd=REPO
+    )
     for option in ("--site", "--output", "--base-url", "--drafts", "--future"):
         assert option in result.stdout
 
 
 def test_unicode_names_get_transliterated_urls_or_unicode_ones_when_asked(make_site):
-    files = {"content/articles/politica.md": article("Khamenei’s Moscow Escape", "2026-11-20",
-                                                     category="Política Internacional")}
+    files = {
+        "content/articles/politica.md": article(
+            "Khamenei’s Moscow Escape", "2026-11-20", category="Política Internacional"
+        )
+    }
     site = make_site(files)
     site.build()
     assert (site.out / "category/politica-internacional/index.html").is_file()
@@ -237,13 +301,15 @@ def test_a_title_gives_the_slug_when_the_file_name_cannot(make_site):
 
 
 def test_url_patterns_are_configurable(make_site):
-    site = make_site({
-        **three_articles(),
-        "site.yaml": "title: T\nbase_url: https://example.org/\nurls:\n"
-                     "  article: 'news/{year}/{slug}.html'\n  category: 'section/{slug}/'\n",
-        # the body link in c.md follows the default pattern, so c gets a plain body here
-        "content/articles/c.md": article("Gamma story", "2026-11-22T10:00:00", category="Politics"),
-    })
+    site = make_site(
+        {
+            **three_articles(),
+            "site.yaml": "title: T\nbase_url: https://example.org/\nurls:\n"
+            "  article: 'news/{year}/{slug}.html'\n  category: 'section/{slug}/'\n",
+            # the body link in c.md follows the default pattern, so c gets a plain body here
+            "content/articles/c.md": article("Gamma story", "2026-11-22T10:00:00", category="Politics"),
+        }
+    )
     site.build()
     assert (site.out / "news/2026/a.html").is_file()
     assert (site.out / "section/world/index.html").is_file()
@@ -254,8 +320,7 @@ def test_url_patterns_are_configurable(make_site):
 
 
 def test_feed_length_follows_the_config(make_site):
-    files = {f"content/articles/s{n}.md": article(f"Story {n}", f"2026-11-{n + 1:02d}")
-             for n in range(6)}
+    files = {f"content/articles/s{n}.md": article(f"Story {n}", f"2026-11-{n + 1:02d}") for n in range(6)}
     files["site.yaml"] = "title: T\nbase_url: https://example.org/\nfeed_items: 4\n"
     site = make_site(files)
     site.build()

@@ -9,11 +9,13 @@ from generator.checker import check_output, published_base_url
 from generator.cli import main
 
 ARTICLES = {
-    "content/articles/one.md": article("One", category="World", tags="[Iran, Oil]",
-                                       body="First.\n\n## Details\n\nMore."),
+    "content/articles/one.md": article(
+        "One", category="World", tags="[Iran, Oil]", body="First.\n\n## Details\n\nMore."
+    ),
     "content/articles/two.md": article("Two", date="2026-11-21T10:00:00", category="Sport"),
-    "content/articles/three.md": article("Three", date="2026-11-22T10:00:00", category="World",
-                                         author="Ana Ruiz"),
+    "content/articles/three.md": article(
+        "Three", date="2026-11-22T10:00:00", category="World", author="Ana Ruiz"
+    ),
 }
 
 
@@ -49,22 +51,32 @@ def inject(site, rel: str, old: str, new: str) -> None:
 
 def test_check_reports_every_kind_of_breakage(built, capsys):
     before = messages(built)
-    inject(built, "index.html", "</main>",
-           '<a href="/2026/11/19/nope/">gone</a><a href="/about/#missing">anchor</a>'
-           '<img src="../images/none.jpg" alt=""><a href="https://elsewhere.org/x">ok</a>'
-           '<a href="#main">fine</a><a href="mailto:a@b.c">mail</a></main>')
+    inject(
+        built,
+        "index.html",
+        "</main>",
+        '<a href="/2026/11/19/nope/">gone</a><a href="/about/#missing">anchor</a>'
+        '<img src="../images/none.jpg" alt=""><a href="https://elsewhere.org/x">ok</a>'
+        '<a href="#main">fine</a><a href="mailto:a@b.c">mail</a></main>',
+    )
     (built.out / "css" / "style.css").unlink()
-    inject(built, "about/index.html", "</head>",
-           '<meta property="og:image" content="https://example.org/images/missing.jpg"></head>')
+    inject(
+        built,
+        "about/index.html",
+        "</head>",
+        '<meta property="og:image" content="https://example.org/images/missing.jpg"></head>',
+    )
     lost = built.out / "lost" / "index.html"
     lost.parent.mkdir()
     lost.write_text("<!doctype html><title>Lost</title><p>Nobody links here.</p>")
     inject(built, "feed.xml", "</channel>", "")
-    inject(built, "sitemap.xml", "</urlset>",
-           "<url><loc>https://example.org/gone/</loc></url></urlset>")
+    inject(built, "sitemap.xml", "</urlset>", "<url><loc>https://example.org/gone/</loc></url></urlset>")
     found = messages(built) - before
-    line = next(n for n, text in enumerate((built.out / "index.html").read_text().splitlines(), 1)
-                if "/2026/11/19/nope/" in text)
+    line = next(
+        n
+        for n, text in enumerate((built.out / "index.html").read_text().splitlines(), 1)
+        if "/2026/11/19/nope/" in text
+    )
     expected = {
         f"index.html:{line}: error: link `/2026/11/19/nope/` does not exist in the output",
         f"index.html:{line}: error: link `/about/#missing`: no id `missing` on about/index.html",
@@ -94,8 +106,10 @@ def test_check_catches_links_that_escape_a_subpath(make_site):
     before = messages(site, "https://example.org/news/")
     inject(site, "about/index.html", "</main>", '<a href="/category/world/">no base</a></main>')
     assert messages(site, "https://example.org/news/") - before == {
-        "about/index.html:" + str(_line_of(site, "about/index.html", "no base"))
-        + ": error: link `/category/world/` is outside the site's base path /news/"}
+        "about/index.html:"
+        + str(_line_of(site, "about/index.html", "no base"))
+        + ": error: link `/category/world/` is outside the site's base path /news/"
+    }
 
 
 def _line_of(site, rel: str, needle: str) -> int:

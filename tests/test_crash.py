@@ -49,8 +49,13 @@ print(calls[0])
 
 def run_driver(site: Path, kill_at: int = 0) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-c", DRIVER, str(site), str(kill_at)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", DRIVER, str(site), str(kill_at)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -61,20 +66,31 @@ def sites(tmp_path_factory):
     # A private copy of the theme: a template edited in the checkout between the reference
     # build and the checked ones must not look like a crash-consistency failure.
     shutil.copytree(REPO / "themes" / "news", site.root / "themes" / "news")
-    site.write({"site.yaml": "title: Crash Times\nbase_url: https://example.org/\nper_page: 3\n",
-                **{f"content/articles/a{n}.md": article(f"Story {n}", f"2026-11-{n + 1:02d}",
-                                                         category=f"Section {n % 3}",
-                                                         tags=f"[Tag {n % 4}]")
-                   for n in range(12)}})
+    site.write(
+        {
+            "site.yaml": "title: Crash Times\nbase_url: https://example.org/\nper_page: 3\n",
+            **{
+                f"content/articles/a{n}.md": article(
+                    f"Story {n}", f"2026-11-{n + 1:02d}", category=f"Section {n % 3}", tags=f"[Tag {n % 4}]"
+                )
+                for n in range(12)
+            },
+        }
+    )
     site.build()
     for rel, text in {"CNAME": "news.example.org\n", ".git/HEAD": "ref: refs/heads/main\n"}.items():
         (site.out / rel).parent.mkdir(parents=True, exist_ok=True)
         (site.out / rel).write_text(text)
     previous = snapshot(site.out)
     # The next build rewrites every article, deletes some, renames one and adds one.
-    site.write({f"content/articles/a{n}.md": article(f"Story {n} updated", f"2026-11-{n + 1:02d}",
-                                                      category=f"Section {n % 2}")
-                for n in range(3, 12)})
+    site.write(
+        {
+            f"content/articles/a{n}.md": article(
+                f"Story {n} updated", f"2026-11-{n + 1:02d}", category=f"Section {n % 2}"
+            )
+            for n in range(3, 12)
+        }
+    )
     for n in range(2):
         (site.root / f"content/articles/a{n}.md").unlink()
     (site.root / "content/articles/a2.md").rename(site.root / "content/articles/renamed.md")
@@ -108,8 +124,10 @@ def check_after_kill(site: SiteFactory, previous: dict, expected: dict) -> str:
         state = "rolled forward" if journal else "finished"
     else:
         assert not journal, f"rolled forward to a wrong site: {differences(found, expected)}"
-        assert found == previous, (f"neither the old site {differences(found, previous)} "
-                                   f"nor the new one {differences(found, expected)}")
+        assert found == previous, (
+            f"neither the old site {differences(found, previous)} "
+            f"nor the new one {differences(found, expected)}"
+        )
         state = "untouched"
     site.build()
     assert snapshot(out) == expected, differences(snapshot(out), expected)
@@ -138,8 +156,7 @@ def test_a_build_killed_at_each_step_of_the_commit_is_recoverable(sites, tmp_pat
 
 
 @pytest.mark.slow
-def test_a_build_killed_at_random_moments_leaves_the_previous_output_or_the_new_one(sites,
-                                                                                   tmp_path):
+def test_a_build_killed_at_random_moments_leaves_the_previous_output_or_the_new_one(sites, tmp_path):
     template, previous, expected = sites
     started = time.monotonic()
     probe = run_driver(fresh_copy(template, tmp_path / "probe").root)

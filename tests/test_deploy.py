@@ -15,16 +15,21 @@ HOST_FILES = {".git", ".nojekyll", "CNAME", ".newsgen-deploy.json"}
 
 
 def tree(root, skip=HOST_FILES) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
-            if p.is_file() and p.relative_to(root).parts[0] not in skip}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and p.relative_to(root).parts[0] not in skip
+    }
 
 
 @pytest.fixture
 def built(make_site):
-    site = make_site({
-        "content/articles/one.md": article("One", category="World"),
-        "content/articles/two.md": article("Two", date="2026-11-21T10:00:00", category="Sport"),
-    })
+    site = make_site(
+        {
+            "content/articles/one.md": article("One", category="World"),
+            "content/articles/two.md": article("Two", date="2026-11-21T10:00:00", category="Sport"),
+        }
+    )
     site.build()
     return site
 
@@ -74,8 +79,7 @@ def test_rsync_deploy_to_a_local_path(built, tmp_path):
 
 
 def git(*args, cwd=None) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
 def test_git_deploy_to_a_bare_repository(built, tmp_path):
@@ -90,8 +94,7 @@ def test_git_deploy_to_a_bare_repository(built, tmp_path):
     assert (clone / "CNAME").read_text() == "news.example.org\n" and (clone / ".nojekyll").exists()
     assert deploy_git(built.out, str(remote), "gh-pages") == []  # no empty commits
     drop_article_two(built)
-    assert "delete category/sport/index.html" in deploy_git(built.out, str(remote), "gh-pages",
-                                                            dry_run=True)
+    assert "delete category/sport/index.html" in deploy_git(built.out, str(remote), "gh-pages", dry_run=True)
     deploy_git(built.out, str(remote), "gh-pages", message="Remove story two")
     git("pull", "-q", cwd=clone)
     assert tree(clone) == tree(built.out)
@@ -110,24 +113,24 @@ def test_deploy_refuses_output_that_fails_check(built, tmp_path, capsys):
     assert not dest.exists()
 
 
-@pytest.mark.parametrize("target, branch, rsync, method", [
-    ("deploy@web1.example.org:/srv/news/", None, False, "rsync"),
-    ("web1:news", None, False, "rsync"),
-    ("public", None, False, "folder"),
-    ("public", None, True, "rsync"),
-    ("git@github.com:org/repo.git", "gh-pages", False, "git"),
-])
-def test_deploy_chooses_the_method_from_the_target(monkeypatch, tmp_path, target, branch, rsync,
-                                                   method):
+@pytest.mark.parametrize(
+    "target, branch, rsync, method",
+    [
+        ("deploy@web1.example.org:/srv/news/", None, False, "rsync"),
+        ("web1:news", None, False, "rsync"),
+        ("public", None, False, "folder"),
+        ("public", None, True, "rsync"),
+        ("git@github.com:org/repo.git", "gh-pages", False, "git"),
+    ],
+)
+def test_deploy_chooses_the_method_from_the_target(monkeypatch, tmp_path, target, branch, rsync, method):
     import argparse
 
     calls = []
     for name in ("folder", "rsync", "git"):
-        monkeypatch.setattr(deploy_cli, f"deploy_{name}",
-                            lambda *a, name=name, **k: calls.append(name) or [])
+        monkeypatch.setattr(deploy_cli, f"deploy_{name}", lambda *a, name=name, **k: calls.append(name) or [])
     monkeypatch.chdir(tmp_path)
-    args = argparse.Namespace(target=target, branch=branch, rsync=rsync, dry_run=True,
-                              message="", cname="")
+    args = argparse.Namespace(target=target, branch=branch, rsync=rsync, dry_run=True, message="", cname="")
     deploy_cli._deploy(tmp_path / "output", args)
     assert calls == [method]
 
@@ -137,8 +140,9 @@ def test_deploy_refuses_a_folder_inside_the_output(built):
 
     from generator import deploy
 
-    args = argparse.Namespace(target=str(built.out / "copy"), branch=None, rsync=False,
-                              dry_run=False, message="", cname="")
+    args = argparse.Namespace(
+        target=str(built.out / "copy"), branch=None, rsync=False, dry_run=False, message="", cname=""
+    )
     with pytest.raises(deploy.DeployError, match="overlaps the output folder"):
         deploy_cli._deploy(built.out, args)
 

@@ -48,11 +48,14 @@ def test_front_matter_that_is_not_a_mapping(make_site):
     assert "`key: value`" in message
 
 
-@pytest.mark.parametrize("line, expected", [
-    ("", "content/articles/a.md:2: error: `date` is missing"),
-    ("date: 2024-02-30\n", "content/articles/a.md:3: error: `date: 2024-02-30` is not a valid date"),
-    ("date: next tuesday\n", "content/articles/a.md:3: error: `date: next tuesday` is not a valid"),
-])
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("", "content/articles/a.md:2: error: `date` is missing"),
+        ("date: 2024-02-30\n", "content/articles/a.md:3: error: `date: 2024-02-30` is not a valid date"),
+        ("date: next tuesday\n", "content/articles/a.md:3: error: `date: next tuesday` is not a valid"),
+    ],
+)
 def test_missing_or_impossible_dates(make_site, line, expected):
     site = make_site({"content/articles/a.md": f"---\ntitle: A story\n{line}---\nBody.\n"})
     message = only_problem(site)
@@ -61,8 +64,12 @@ def test_missing_or_impossible_dates(make_site, line, expected):
 
 
 def test_yaml_1_1_booleans_and_dates_stay_text(make_site):
-    site = make_site({"content/articles/a.md": "---\ntitle: no\ndate: 2026-11-20\n"
-                      "summary: 2026-01-01\ncategory: yes\n---\nBody.\n"})
+    site = make_site(
+        {
+            "content/articles/a.md": "---\ntitle: no\ndate: 2026-11-20\n"
+            "summary: 2026-01-01\ncategory: yes\n---\nBody.\n"
+        }
+    )
     report = site.build()
     story = report.site.articles[0]
     assert (story.title, story.summary, story.category) == ("no", "2026-01-01", "yes")
@@ -73,8 +80,9 @@ def test_a_key_given_twice_names_both_lines(make_site):
     text = "---\ntitle: First\ndate: 2026-11-20\ntitle: Second\n---\nBody.\n"
     site = make_site({"content/articles/a.md": text})
     message = only_problem(site)
-    assert message.startswith("content/articles/a.md:4: error: bad front matter: the key `title` "
-                              "is given twice (first on line 2)")
+    assert message.startswith(
+        "content/articles/a.md:4: error: bad front matter: the key `title` is given twice (first on line 2)"
+    )
     assert "remove one of the two lines" in message
 
 
@@ -84,7 +92,8 @@ def test_an_unknown_field_is_a_warning_naming_the_closest_known_one(make_site):
     report = site.build()
     assert [str(w) for w in report.warnings] == [
         "content/articles/a.md:4: warning: unknown field `catgory`\n"
-        "    hint: did you mean `category`? Custom fields go under `extra:`."]
+        "    hint: did you mean `category`? Custom fields go under `extra:`."
+    ]
     assert report.site.articles[0].extra == {"kicker": "Analysis"}
 
 
@@ -111,13 +120,18 @@ def test_bytes_that_are_not_utf8_name_the_line(make_site):
     assert "save the file as UTF-8" in message
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("", "content/articles/a.md:1: error: the file is empty"),
-    ("   \n\n", "content/articles/a.md:1: error: the file is empty"),
-    ("Just a body.\n", "content/articles/a.md:1: error: no front matter found"),
-    ("---\ntitle: Never closed\ndate: 2026-11-20\nBody.\n", "content/articles/a.md:1: error: the "
-     "front matter is never closed"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("", "content/articles/a.md:1: error: the file is empty"),
+        ("   \n\n", "content/articles/a.md:1: error: the file is empty"),
+        ("Just a body.\n", "content/articles/a.md:1: error: no front matter found"),
+        (
+            "---\ntitle: Never closed\ndate: 2026-11-20\nBody.\n",
+            "content/articles/a.md:1: error: the front matter is never closed",
+        ),
+    ],
+)
 def test_empty_files_and_missing_front_matter(make_site, text, expected):
     site = make_site({"content/articles/a.md": text})
     message = only_problem(site)
@@ -126,8 +140,12 @@ def test_empty_files_and_missing_front_matter(make_site, text, expected):
 
 
 def test_two_articles_with_the_same_url_name_both_files(make_site):
-    site = make_site({"content/articles/a.md": article("One", slug="story"),
-                      "content/articles/b.md": article("Two", slug="Story")})  # case folds
+    site = make_site(
+        {
+            "content/articles/a.md": article("One", slug="story"),
+            "content/articles/b.md": article("Two", slug="Story"),
+        }
+    )  # case folds
     message = only_problem(site)
     assert "has the same URL /2026/11/20/" in message
     assert "content/articles/a.md" in message and "content/articles/b.md" in message
@@ -135,9 +153,13 @@ def test_two_articles_with_the_same_url_name_both_files(make_site):
 
 def test_same_url_after_unicode_normalisation(make_site):
     nfc, nfd = "caf\u00e9", "cafe\u0301"  # how macOS and Linux editors may name the same file
-    site = make_site({"site.yaml": "title: T\nunicode_slugs: true\n",
-                      f"content/articles/x/{nfc}.md": article("One"),
-                      f"content/articles/y/{nfd}.md": article("Two")})
+    site = make_site(
+        {
+            "site.yaml": "title: T\nunicode_slugs: true\n",
+            f"content/articles/x/{nfc}.md": article("One"),
+            f"content/articles/y/{nfd}.md": article("Two"),
+        }
+    )
     message = only_problem(site)
     assert f"content/articles/x/{nfc}.md" in message and f"content/articles/y/{nfd}.md" in message
 
@@ -145,8 +167,9 @@ def test_same_url_after_unicode_normalisation(make_site):
 def test_a_title_and_file_name_that_slugify_to_nothing(make_site):
     site = make_site({"content/articles/!!!.md": article("?!")})
     message = only_problem(site)
-    assert message.startswith("content/articles/!!!.md:2: error: the file name and title give "
-                              "an empty URL name")
+    assert message.startswith(
+        "content/articles/!!!.md:2: error: the file name and title give an empty URL name"
+    )
     assert "add `slug: some-words`" in message
 
 
@@ -159,8 +182,7 @@ def test_a_category_that_slugifies_to_nothing_names_its_line(make_site):
 def test_a_missing_featured_image_names_the_line_and_where_to_put_it(make_site):
     site = make_site({"content/articles/a.md": article("A story", image="images/nope.jpg")})
     message = only_problem(site)
-    assert message.startswith("content/articles/a.md:4: error: the image `images/nope.jpg` does "
-                              "not exist")
+    assert message.startswith("content/articles/a.md:4: error: the image `images/nope.jpg` does not exist")
     assert "content/static/images/nope.jpg" in message
 
 
@@ -187,13 +209,15 @@ def test_python_tags_are_refused(make_site):
 
 
 def broken_site(make_site):
-    return make_site({
-        "content/articles/good.md": GOOD,
-        "content/articles/bad-yaml.md": "---\ntitle: [unclosed\ndate: 2026-11-20\n---\nB.\n",
-        "content/articles/bad-date.md": article("Bad date", "2024-02-30"),
-        "content/articles/no-image.md": article("No image", image="images/gone.jpg"),
-        "content/articles/dup.md": article("Dup", slug="good"),
-    })
+    return make_site(
+        {
+            "content/articles/good.md": GOOD,
+            "content/articles/bad-yaml.md": "---\ntitle: [unclosed\ndate: 2026-11-20\n---\nB.\n",
+            "content/articles/bad-date.md": article("Bad date", "2024-02-30"),
+            "content/articles/no-image.md": article("No image", image="images/gone.jpg"),
+            "content/articles/dup.md": article("Dup", slug="good"),
+        }
+    )
 
 
 def test_every_error_of_a_build_is_reported_together(make_site, capsys):
@@ -202,8 +226,12 @@ def test_every_error_of_a_build_is_reported_together(make_site, capsys):
     (site.out / "index.html").write_text("previous build")
     code, _, err = cli(site, capsys=capsys)
     assert code == 1
-    for where in ("content/articles/bad-yaml.md:2", "content/articles/bad-date.md:3",
-                  "content/articles/no-image.md:4", "content/articles/dup.md"):
+    for where in (
+        "content/articles/bad-yaml.md:2",
+        "content/articles/bad-date.md:3",
+        "content/articles/no-image.md:4",
+        "content/articles/dup.md",
+    ):
         assert where in err
     assert "4 problem(s); the output folder was not changed" in err
     assert (site.out / "index.html").read_text() == "previous build"
@@ -234,8 +262,9 @@ def test_site_yaml_that_is_not_utf8_names_the_line(make_site):
 
 
 def test_strict_with_keep_going_leaves_out_the_files_with_warnings(make_site, capsys):
-    site = make_site({"content/articles/good.md": GOOD,
-                      "content/articles/typo.md": article("Typo", catgory="World")})
+    site = make_site(
+        {"content/articles/good.md": GOOD, "content/articles/typo.md": article("Typo", catgory="World")}
+    )
     code, _, err = cli(site, "--strict", "--keep-going", capsys=capsys)
     assert code == 1
     assert "content/articles/typo.md:4: error: unknown field `catgory`" in err

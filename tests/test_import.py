@@ -41,8 +41,9 @@ def demo_like_site(tmp_path):
 
 
 def test_seed_import_reproduces_the_demo_article(demo_like_site):
-    report = import_source(demo_like_site, str(SEED), as_of=datetime(2026, 11, 25, 9, 30),
-                           slug="khameneis-moscow-escape-plan")
+    report = import_source(
+        demo_like_site, str(SEED), as_of=datetime(2026, 11, 25, 9, 30), slug="khameneis-moscow-escape-plan"
+    )
     assert report.written == ["content/articles/2026/khameneis-moscow-escape-plan.md"]
     imported, demo = read_doc(demo_like_site / report.written[0]), read_doc(DEMO)
     # What the scrape carries must match; summary, image and tags were added by hand.
@@ -68,9 +69,12 @@ def test_seed_import_through_the_command_line_twice_adds_nothing(demo_like_site,
 
 def test_scraped_date_falls_back_to_the_file_time(demo_like_site, tmp_path):
     page = tmp_path / "page.txt"
-    page.write_text("Daily Bugle\n• Local\nBy Ana Ruiz and Ben Ode\n3 hours ago\n"
-                    "Bridge reopens after repairs\n\nThe bridge reopened on Monday.\n\n"
-                    "Traffic was light.\n", encoding="utf-8")
+    page.write_text(
+        "Daily Bugle\n• Local\nBy Ana Ruiz and Ben Ode\n3 hours ago\n"
+        "Bridge reopens after repairs\n\nThe bridge reopened on Monday.\n\n"
+        "Traffic was light.\n",
+        encoding="utf-8",
+    )
     when = datetime(2026, 3, 10, 15, 0, tzinfo=LONDON).timestamp()
     import os
 
@@ -83,12 +87,18 @@ def test_scraped_date_falls_back_to_the_file_time(demo_like_site, tmp_path):
     assert doc.body_html == "<p>The bridge reopened on Monday.</p>\n<p>Traffic was light.</p>"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("1 days ago", datetime(2026, 11, 24, 9, 30)), ("3 hours ago", datetime(2026, 11, 25, 6, 30)),
-    ("an hour ago", datetime(2026, 11, 25, 8, 30)), ("hace 2 días", datetime(2026, 11, 23, 9, 30)),
-    ("yesterday", datetime(2026, 11, 24, 9, 30)), ("November 20, 2026", datetime(2026, 11, 20, 9, 30)),
-    ("International", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("1 days ago", datetime(2026, 11, 24, 9, 30)),
+        ("3 hours ago", datetime(2026, 11, 25, 6, 30)),
+        ("an hour ago", datetime(2026, 11, 25, 8, 30)),
+        ("hace 2 días", datetime(2026, 11, 23, 9, 30)),
+        ("yesterday", datetime(2026, 11, 24, 9, 30)),
+        ("November 20, 2026", datetime(2026, 11, 20, 9, 30)),
+        ("International", None),
+    ],
+)
 def test_relative_dates(text, expected):
     assert parse_relative_date(text, datetime(2026, 11, 25, 9, 30)) == expected
 
@@ -127,10 +137,12 @@ def test_rss_import_maps_entries_and_reports_the_rest(make_site, tmp_path):
     feed = tmp_path / "feed.xml"
     feed.write_text(RSS, encoding="utf-8")
     report = import_source(site.root, str(feed), category="General")
-    assert sorted(report.written) == ["content/articles/2026/port-strike-ends-ships-sail.md",
-                                      "content/articles/2026/short-note.md"]
+    assert sorted(report.written) == [
+        "content/articles/2026/port-strike-ends-ships-sail.md",
+        "content/articles/2026/short-note.md",
+    ]
     text = (site.root / report.written[0]).read_text(encoding="utf-8")
-    assert 'date: 2026-11-23T09:15:00' in text  # 08:15 GMT in Europe/Madrid
+    assert "date: 2026-11-23T09:15:00" in text  # 08:15 GMT in Europe/Madrid
     assert 'category: "Economy"' in text and 'tags: ["Ports"]' in text
     assert 'author: ["Marta Gil"]' in text and 'summary: "Dockers return to work."' in text
     assert "Dockers **returned** to work on [Monday](https://old.example.org/strike)." in text
@@ -215,14 +227,21 @@ def test_wordpress_export(make_site, tmp_path):
     export = tmp_path / "export.xml"
     export.write_text(WXR, encoding="utf-8")
     report = import_source(site.root, str(export))
-    assert sorted(report.written) == ["content/articles/2026/council-budget.md",
-                                      "content/articles/2026/unfinished-story.md",
-                                      "content/pages/about-the-paper.md"]
+    assert sorted(report.written) == [
+        "content/articles/2026/council-budget.md",
+        "content/articles/2026/unfinished-story.md",
+        "content/pages/about-the-paper.md",
+    ]
     zone = ZoneInfo("Europe/Madrid")
     post = read_doc(site.root / "content/articles/2026/council-budget.md", zone)
     assert (post.title, post.categories, post.tags, post.authors, post.summary, post.draft) == (
-        "Council approves budget", ("Politics",), ("Budget", "Council"), ("Jane Doe",),
-        "Budget passes.", False)
+        "Council approves budget",
+        ("Politics",),
+        ("Budget", "Council"),
+        ("Jane Doe",),
+        "Budget passes.",
+        False,
+    )
     assert post.date == datetime(2026, 11, 20, 10, 0, tzinfo=zone)
     assert post.image == "https://wp.example.org/photo.jpg"
     assert "<p>The council <em>approved</em> the budget.</p>" in post.body_html
@@ -252,9 +271,11 @@ def test_wordpress_bodies_can_stay_html(make_site, tmp_path):
 
 
 def test_html_to_markdown_round_trips_through_the_renderer():
-    html = ('<p>A <b>bold</b> and <i>odd_name*</i> line<br>next</p><blockquote><p>Quoted</p>'
-            '</blockquote><ol><li>one</li><li>two <a href="/x/">link</a></li></ol>'
-            '<pre><code>x = 1\n</code></pre><script>alert(1)</script><p><img src="/a.jpg" alt="A"></p>')
+    html = (
+        "<p>A <b>bold</b> and <i>odd_name*</i> line<br>next</p><blockquote><p>Quoted</p>"
+        '</blockquote><ol><li>one</li><li>two <a href="/x/">link</a></li></ol>'
+        '<pre><code>x = 1\n</code></pre><script>alert(1)</script><p><img src="/a.jpg" alt="A"></p>'
+    )
     conv = html_to_markdown(html)
     assert conv.dropped == ["script"]
     out = MarkdownRenderer().render(conv.markdown)
@@ -272,16 +293,25 @@ def test_import_reports_an_unreadable_source(make_site, tmp_path, capsys):
     assert load_config(site.root).title == "Test Times"
 
 
-@pytest.mark.parametrize("text, title, notes", [
-    ("Budget passes\n\nThe council voted.\n", "Budget passes", []),
-    ("4ever.news\n\nAbout Us\n\n• Politics\n\nBy Ana\n\n2 hours ago\n\nBudget passes\n\n"
-     "The council voted.\n", "Budget passes", []),
-    ("Test Times\nMenu\nBudget passes\n\nThe council voted.\n", "Budget passes", []),
-    ("Evening Edition\nBudget passes\n\nThe council voted.\n", "Budget passes",
-     ["left out as page chrome: `Evening Edition`"]),
-])
-def test_scraped_headline_is_the_first_line_that_is_not_chrome(make_site, tmp_path, text, title,
-                                                                notes):
+@pytest.mark.parametrize(
+    "text, title, notes",
+    [
+        ("Budget passes\n\nThe council voted.\n", "Budget passes", []),
+        (
+            "4ever.news\n\nAbout Us\n\n• Politics\n\nBy Ana\n\n2 hours ago\n\nBudget passes\n\n"
+            "The council voted.\n",
+            "Budget passes",
+            [],
+        ),
+        ("Test Times\nMenu\nBudget passes\n\nThe council voted.\n", "Budget passes", []),
+        (
+            "Evening Edition\nBudget passes\n\nThe council voted.\n",
+            "Budget passes",
+            ["left out as page chrome: `Evening Edition`"],
+        ),
+    ],
+)
+def test_scraped_headline_is_the_first_line_that_is_not_chrome(make_site, tmp_path, text, title, notes):
     site = make_site()  # titled "Test Times"
     page = tmp_path / "page.txt"
     page.write_text(text, encoding="utf-8")
@@ -293,7 +323,6 @@ def test_scraped_headline_is_the_first_line_that_is_not_chrome(make_site, tmp_pa
 
 def test_as_of_with_a_zone_is_converted_to_site_time(make_site):
     site = make_site()  # Europe/Madrid, one hour ahead of UTC in November
-    report = import_source(site.root, str(SEED), as_of=datetime.fromisoformat(
-        "2026-11-25T09:30:00+00:00"))
+    report = import_source(site.root, str(SEED), as_of=datetime.fromisoformat("2026-11-25T09:30:00+00:00"))
     text = (site.root / report.written[0]).read_text(encoding="utf-8")
     assert "date: 2026-11-24T10:30:00\n" in text

@@ -24,37 +24,52 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator import workers
-from generator.outputs import KINDS
-from generator.outputs import plan as plan_module
 from generator.build import Builder, BuildRequest, build
 from generator.errors import BuildError
+from generator.outputs import KINDS
+from generator.outputs import plan as plan_module
 from generator.outputs.plan import plan_outputs
-from generator.workers import ForkedMap
 from generator.theme import load_theme
+from generator.workers import ForkedMap
 
-SITE_YAML = ("title: {title}\nbase_url: {base_url}\ntimezone: Europe/Madrid\n"
-             "per_page: {per_page}\nfeed_items: {feed_items}\nhome_sections: 2\nrelated: 2\n")
+SITE_YAML = (
+    "title: {title}\nbase_url: {base_url}\ntimezone: Europe/Madrid\n"
+    "per_page: {per_page}\nfeed_items: {feed_items}\nhome_sections: 2\nrelated: 2\n"
+)
 NAMES = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta")
 TITLES = ("Rain in Spain", "Élection à Paris", 'Quotes "and" <tags>', "Ünïcode & more", "Short")
-DATES = ("2024-12-31T23:30:00", "2025-01-01T08:00:00", "2026-11-20T10:00:00",
-         "2026-11-24T18:00:00", "2026-11-25T11:00:00", "2026-12-24T10:00:00")
+DATES = (
+    "2024-12-31T23:30:00",
+    "2025-01-01T08:00:00",
+    "2026-11-20T10:00:00",
+    "2026-11-24T18:00:00",
+    "2026-11-25T11:00:00",
+    "2026-12-24T10:00:00",
+)
 CATEGORIES = ("World", "Sport", "Ciencia", "[World, Sport]")
 TAGS = ("[]", "[Water]", "[Water, Energy]", "[Tag Two, Ünï]", "Energy")
 AUTHORS = ("Ana Ruiz", "[Ana Ruiz, Bo Li]", "Bo Li")
-BODIES = ("One paragraph.", "First *part*.\n\nSecond with [a link](/about/).",
-          "## Heading\n\n- one\n- two\n\nClosing words.")
+BODIES = (
+    "One paragraph.",
+    "First *part*.\n\nSecond with [a link](/about/).",
+    "## Heading\n\n- one\n- two\n\nClosing words.",
+)
 
 
 @st.composite
 def articles(draw) -> str:
-    fields = {"category": draw(st.sampled_from(CATEGORIES)), "tags": draw(st.sampled_from(TAGS)),
-              "author": draw(st.sampled_from(AUTHORS))}
+    fields = {
+        "category": draw(st.sampled_from(CATEGORIES)),
+        "tags": draw(st.sampled_from(TAGS)),
+        "author": draw(st.sampled_from(AUTHORS)),
+    }
     if draw(st.booleans()):
         fields["summary"] = draw(st.sampled_from(TITLES))
     if draw(st.integers(0, 5)) == 0:
         fields["draft"] = True
-    return article(draw(st.sampled_from(TITLES)), draw(st.sampled_from(DATES)),
-                   draw(st.sampled_from(BODIES)), **fields)
+    return article(
+        draw(st.sampled_from(TITLES)), draw(st.sampled_from(DATES)), draw(st.sampled_from(BODIES)), **fields
+    )
 
 
 def article_path(name: str) -> str:
@@ -66,9 +81,13 @@ steps = st.one_of(
     st.tuples(st.just("write"), st.sampled_from(NAMES), articles()),  # add or edit
     st.tuples(st.just("delete"), st.sampled_from(NAMES)),
     st.tuples(st.just("rename"), st.sampled_from(NAMES), st.sampled_from(NAMES)),
-    st.tuples(st.just("config"), st.sampled_from(("Test Times", "Other Times")),
-              st.sampled_from(("https://example.org/", "https://example.org/news/")),
-              st.integers(2, 3), st.integers(2, 4)),
+    st.tuples(
+        st.just("config"),
+        st.sampled_from(("Test Times", "Other Times")),
+        st.sampled_from(("https://example.org/", "https://example.org/news/")),
+        st.integers(2, 3),
+        st.integers(2, 4),
+    ),
     st.tuples(st.just("template"), st.integers(0, 2)),
     st.tuples(st.just("page"), st.sampled_from(("About Us", "Who we are")), st.integers(0, 2)),
     st.tuples(st.just("static"), st.integers(0, 2)),
@@ -76,12 +95,16 @@ steps = st.one_of(
 
 
 def initial_files() -> dict[str, str | bytes]:
-    files = {"site.yaml": SITE_YAML.format(title="Test Times", base_url="https://example.org/",
-                                           per_page=2, feed_items=3),
-             "content/pages/about.md": "---\ntitle: About Us\nmenu: 1\n---\n\nWe report.\n"}
+    files = {
+        "site.yaml": SITE_YAML.format(
+            title="Test Times", base_url="https://example.org/", per_page=2, feed_items=3
+        ),
+        "content/pages/about.md": "---\ntitle: About Us\nmenu: 1\n---\n\nWe report.\n",
+    }
     for n, name in enumerate(NAMES[:3]):
-        files[article_path(name)] = article(TITLES[n], DATES[n + 1], BODIES[n],
-                                            category=CATEGORIES[n], tags=TAGS[n + 1])
+        files[article_path(name)] = article(
+            TITLES[n], DATES[n + 1], BODIES[n], category=CATEGORIES[n], tags=TAGS[n + 1]
+        )
     return files
 
 
@@ -101,8 +124,11 @@ def apply(site: Path, step: tuple) -> set[str]:
         return {old, new}
     if kind == "config":
         title, base_url, per_page, feed_items = args
-        return _write(site, "site.yaml", SITE_YAML.format(title=title, base_url=base_url,
-                                                          per_page=per_page, feed_items=feed_items))
+        return _write(
+            site,
+            "site.yaml",
+            SITE_YAML.format(title=title, base_url=base_url, per_page=per_page, feed_items=feed_items),
+        )
     if kind == "template":
         # A site template overriding the theme's footer, changed or removed again.
         rel = "templates/partials/footer.html"
@@ -133,14 +159,18 @@ def _delete(site: Path, rel: str) -> set[str]:
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def stamps(folder: Path) -> dict[str, tuple[int, int]]:
     """(inode, mtime) of every output file: any write changes one of them."""
-    return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
-            for p in folder.rglob("*") if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
 
 
 def clean_build(site: Path, scratch: Path) -> dict[str, bytes] | str:
@@ -166,8 +196,12 @@ def incremental(run) -> dict[str, bytes] | str:
         return _messages(exc)
 
 
-@settings(max_examples=8, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(st.lists(steps, min_size=1, max_size=5))
 def test_incremental_builds_equal_a_clean_build(sequence):
     with tempfile.TemporaryDirectory() as scratch_name:
@@ -213,18 +247,28 @@ def test_second_build_writes_nothing(make_site):
 
 
 def test_an_edit_renders_only_the_outputs_that_show_it(make_site):
-    files = {article_path(n): article(f"Story {n}", f"2026-11-{10 + i:02d}T10:00:00",
-                                      "Summary paragraph.\n\nMore.", category="World",
-                                      tags="[Water]")
-             for i, n in enumerate(NAMES)}
+    files = {
+        article_path(n): article(
+            f"Story {n}",
+            f"2026-11-{10 + i:02d}T10:00:00",
+            "Summary paragraph.\n\nMore.",
+            category="World",
+            tags="[Water]",
+        )
+        for i, n in enumerate(NAMES)
+    }
     site = make_site(files)
     site.build()
     oldest = article_path(NAMES[0])
     site.write({oldest: files[oldest].replace("More.", "More, corrected.")})
     report = site.build()
     # Its page and the feeds that carry its body; listings show no body, so none changes.
-    assert sorted(report.write.written) == ["2026/11/10/alpha/index.html", "atom.xml",
-                                            "category/world/feed.xml", "feed.xml"]
+    assert sorted(report.write.written) == [
+        "2026/11/10/alpha/index.html",
+        "atom.xml",
+        "category/world/feed.xml",
+        "feed.xml",
+    ]
     assert report.write.rendered == 4
     assert report.parsed == 1
 
@@ -235,13 +279,21 @@ def test_parallel_build_equals_serial_build(tmp_path, monkeypatch):
     for rel, content in initial_files().items():
         _write(site, rel, content)
     for n in range(40):
-        _write(site, article_path(f"story-{n}"), article(
-            f"Story {n}", f"2026-{1 + n % 11:02d}-{1 + n % 27:02d}T10:00:00", BODIES[n % 3],
-            category=CATEGORIES[n % 3], tags=TAGS[n % 5]))
-    serial = build(BuildRequest(site_dir=site, output=tmp_path / "serial", now=NOW,
-                                use_cache=False, jobs=1))
-    parallel = build(BuildRequest(site_dir=site, output=tmp_path / "parallel", now=NOW,
-                                  use_cache=False, jobs=2))
+        _write(
+            site,
+            article_path(f"story-{n}"),
+            article(
+                f"Story {n}",
+                f"2026-{1 + n % 11:02d}-{1 + n % 27:02d}T10:00:00",
+                BODIES[n % 3],
+                category=CATEGORIES[n % 3],
+                tags=TAGS[n % 5],
+            ),
+        )
+    serial = build(BuildRequest(site_dir=site, output=tmp_path / "serial", now=NOW, use_cache=False, jobs=1))
+    parallel = build(
+        BuildRequest(site_dir=site, output=tmp_path / "parallel", now=NOW, use_cache=False, jobs=2)
+    )
     assert serial.parsed == parallel.parsed == 44
     assert tree(tmp_path / "serial") == tree(tmp_path / "parallel")
 
@@ -270,8 +322,10 @@ def test_a_corrupt_parse_cache_is_rebuilt_not_trusted(make_site):
 
 
 def test_a_saved_model_is_reused_only_for_body_edits_and_until_a_date_passes(make_site):
-    files = {article_path("a"): article("A story", "2026-11-20T10:00:00", "First.\n\nMore."),
-             article_path("b"): article("B story", "2026-11-26T10:00:00", "Soon.")}
+    files = {
+        article_path("a"): article("A story", "2026-11-20T10:00:00", "First.\n\nMore."),
+        article_path("b"): article("B story", "2026-11-26T10:00:00", "Soon."),
+    }
     site = make_site(files)
     site.build()
     site.write({article_path("a"): files[article_path("a")].replace("More.", "More, fixed.")})
@@ -325,7 +379,9 @@ def test_builder_after_body_edits_equals_a_clean_build(tmp_path):
         assert report.parsed == 1
         assert tree(site / "output") == clean_build(site, tmp_path)
         # Re-planned from the last plan (outputs.plan.replan), yet the same as a full plan.
-        assert builder.memory._plan.outputs == tuple(plan_outputs(report.site, load_theme(site, "news"), KINDS))
+        assert builder.memory._plan.outputs == tuple(
+            plan_outputs(report.site, load_theme(site, "news"), KINDS)
+        )
 
 
 def test_a_build_after_a_body_edit_replans_from_the_saved_model(tmp_path, monkeypatch):
@@ -339,8 +395,9 @@ def test_a_build_after_a_body_edit_replans_from_the_saved_model(tmp_path, monkey
     _write(site, rel, text.rstrip("\n") + "\n\nA correction.\n")
     full_plans = []
     full = plan_module.Plan.full.__func__
-    monkeypatch.setattr(plan_module.Plan, "full",
-                        classmethod(lambda cls, *a: full_plans.append(1) or full(cls, *a)))
+    monkeypatch.setattr(
+        plan_module.Plan, "full", classmethod(lambda cls, *a: full_plans.append(1) or full(cls, *a))
+    )
     report = build(request)
     assert full_plans == [] and report.parsed == 1
     assert tree(site / "output") == clean_build(site, tmp_path)
@@ -354,13 +411,24 @@ def test_builder_after_list_field_edits_updates_listings(tmp_path):
     rel = article_path(NAMES[0])
     edits = [("title", "A Corrected Headline"), ("summary", "A summary written later")]
     for field, value in edits:
-        _write(site, rel, article(value if field == "title" else TITLES[0], DATES[1], BODIES[0],
-                                  category=CATEGORIES[0], tags=TAGS[1],
-                                  **({"summary": value} if field == "summary" else {})))
+        _write(
+            site,
+            rel,
+            article(
+                value if field == "title" else TITLES[0],
+                DATES[1],
+                BODIES[0],
+                category=CATEGORIES[0],
+                tags=TAGS[1],
+                **({"summary": value} if field == "summary" else {}),
+            ),
+        )
         report = builder.build({rel})
         assert tree(site / "output") == clean_build(site, tmp_path), field
         assert value.encode() in (site / "output" / "index.html").read_bytes(), field
-        assert builder.memory._plan.outputs == tuple(plan_outputs(report.site, load_theme(site, "news"), KINDS))
+        assert builder.memory._plan.outputs == tuple(
+            plan_outputs(report.site, load_theme(site, "news"), KINDS)
+        )
 
 
 def test_builder_told_anything_changed_restores_removed_outputs(tmp_path):

@@ -8,11 +8,11 @@ from generator.markup import _EXTENSION_CONFIGS, EXTENSIONS, MarkdownRenderer, _
 SAMPLES = [
     "Plain text only.",
     "a *b* **c** _d_ __e__ ***f*** `g` ``h ` i`` \\*j\\* \\\\`k`",
-    "[link](/a/) ![img](/b.png \"t\") [ref][r] [r] ![ir][r]\n\n[r]: /c/ \"title\"",
+    '[link](/a/) ![img](/b.png "t") [ref][r] [r] ![ir][r]\n\n[r]: /c/ "title"',
     "<https://example.org/> <me@example.org> <span>x</span> &amp; &#169; line  \nbreak",
     "# Head\n\n[TOC]\n\n## Sub *em*\n\n- a\n- b `c`\n\n1. d\n2. e\n\nTerm\n: def",
     "Footnote[^1] and HTML abbr.\n\n[^1]: The *note*.\n\n*[HTML]: Hyper Text",
-    "| a | b |\n|---|---|\n| `x` | *y* |\n\n```python\ncode `here`\n```\n\n<div markdown=\"1\">*in*</div>",
+    '| a | b |\n|---|---|\n| `x` | *y* |\n\n```python\ncode `here`\n```\n\n<div markdown="1">*in*</div>',
     "{: #id } para with attr\n{: .cls }\n\n> quote **strong** with `code`",
 ]
 

@@ -36,8 +36,7 @@ class Latest(HtmlKind):
         yield planner.output(self, output_path("latest/"), (), planner.site.list_digests[:3])
 
     def context(self, rendering: Rendering) -> dict:
-        return {"stories": rendering.site.articles[:3],
-                "page_url": to_url(rendering.site.config, "latest/")}
+        return {"stories": rendering.site.articles[:3], "page_url": to_url(rendering.site.config, "latest/")}
 
 
 LATEST_HTML = """{% extends "base.html" %}
@@ -51,8 +50,11 @@ def _clean(site: Path, scratch: Path) -> dict[str, bytes]:
     copy = scratch / "clean"
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(site, copy, ignore=shutil.ignore_patterns("output*", ".newsgen-cache"))
-    build(BuildRequest(site_dir=copy, output=copy / "fresh", now=NOW, use_cache=False, jobs=1,
-                       kinds=WITH_LATEST))
+    build(
+        BuildRequest(
+            site_dir=copy, output=copy / "fresh", now=NOW, use_cache=False, jobs=1, kinds=WITH_LATEST
+        )
+    )
     return tree(copy / "fresh")
 
 
@@ -104,9 +106,12 @@ def test_a_kind_that_does_not_show_bodies_ignores_them_and_one_that_does_follows
     """The facets are the only dependency list: a kind without BODY must keep its
     fingerprints when every article's body changes, and one with BODY must not."""
     site, theme = model
-    edited = replace(site, articles=tuple(
-        replace(a, body_html=a.body_html + "<p>More.</p>", digest=a.digest + "x")
-        for a in site.articles))
+    edited = replace(
+        site,
+        articles=tuple(
+            replace(a, body_html=a.body_html + "<p>More.</p>", digest=a.digest + "x") for a in site.articles
+        ),
+    )
     before, after = _fingerprints(site, theme)[kind], _fingerprints(edited, theme)[kind]
     if Facet.BODY in KINDS[kind].shows:
         assert before != after

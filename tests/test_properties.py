@@ -29,8 +29,9 @@ MD = MarkdownRenderer()
 UTC = ZoneInfo("UTC")
 
 # Text as hostile as a path can be: separators, dots, percent escapes, NUL, Unicode.
-path_text = st.text(alphabet=st.sampled_from(list("./\\%2eEfF:\x00\x01 aZé~-_")) | st.characters(),
-                    max_size=30)
+path_text = st.text(
+    alphabet=st.sampled_from(list("./\\%2eEfF:\x00\x01 aZé~-_")) | st.characters(), max_size=30
+)
 
 
 def inside(path: str, folder: Path) -> bool:
@@ -59,10 +60,12 @@ def document(stem: str, slug: str | None, unicode_slugs: bool):
 
 
 @settings(max_examples=300)
-@given(stem=path_text.filter(lambda s: "/" not in s and "\x00" not in s),
-       slug=st.none() | path_text, unicode_slugs=st.booleans())
-def test_any_slug_or_file_name_gives_a_route_inside_the_output_folder_or_an_error(
-        stem, slug, unicode_slugs):
+@given(
+    stem=path_text.filter(lambda s: "/" not in s and "\x00" not in s),
+    slug=st.none() | path_text,
+    unicode_slugs=st.booleans(),
+)
+def test_any_slug_or_file_name_gives_a_route_inside_the_output_folder_or_an_error(stem, slug, unicode_slugs):
     try:
         doc, _ = document(stem, slug, unicode_slugs)
     except ContentError as exc:
@@ -74,9 +77,16 @@ def test_any_slug_or_file_name_gives_a_route_inside_the_output_folder_or_an_erro
 
 
 # Titles: anything a writer can type, except what XML cannot carry at all.
-titles = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Cn", "Co", "Zl", "Zp")) |
-                 st.sampled_from(list("<>&\"'`=/;")), min_size=1, max_size=40
-                 ).map(str.strip).filter(bool)
+titles = (
+    st.text(
+        st.characters(blacklist_categories=("Cs", "Cc", "Cn", "Co", "Zl", "Zp"))
+        | st.sampled_from(list("<>&\"'`=/;")),
+        min_size=1,
+        max_size=40,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -85,8 +95,12 @@ def test_any_title_round_trips_through_the_html_and_the_feeds(title):
     with tempfile.TemporaryDirectory() as folder:
         site = SiteFactory(Path(folder) / "site")
         front = yaml.safe_dump({"title": title, "date": "2026-11-20T10:00:00"}, allow_unicode=True)
-        site.write({"site.yaml": "title: T\nbase_url: https://example.org/\n",
-                    "content/articles/a.md": f"---\n{front}---\n\nBody.\n"})
+        site.write(
+            {
+                "site.yaml": "title: T\nbase_url: https://example.org/\n",
+                "content/articles/a.md": f"---\n{front}---\n\nBody.\n",
+            }
+        )
         site.build(now=NOW, use_cache=False)
         page = lxml_html.fromstring(site.read("2026/11/20/a/index.html"))
         assert page.xpath("string(//h1)") == title
@@ -97,15 +111,18 @@ def test_any_title_round_trips_through_the_html_and_the_feeds(title):
 
 
 yaml_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
-yaml_scalars = (st.none() | st.booleans() | st.integers() | yaml_text
-                | st.floats(allow_nan=False, allow_infinity=False))
-yaml_values = st.recursive(yaml_scalars, lambda inner: st.lists(inner, max_size=3)
-                           | st.dictionaries(yaml_text, inner, max_size=3), max_leaves=8)
+yaml_scalars = (
+    st.none() | st.booleans() | st.integers() | yaml_text | st.floats(allow_nan=False, allow_infinity=False)
+)
+yaml_values = st.recursive(
+    yaml_scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(yaml_text, inner, max_size=3),
+    max_leaves=8,
+)
 
 
 @settings(max_examples=300)
-@given(mapping=st.dictionaries(yaml_text, yaml_values, min_size=1, max_size=6),
-       unicode=st.booleans())
+@given(mapping=st.dictionaries(yaml_text, yaml_values, min_size=1, max_size=6), unicode=st.booleans())
 def test_any_mapping_dumped_by_safe_dump_round_trips_through_front_matter(mapping, unicode):
     dumped = yaml.safe_dump(mapping, allow_unicode=unicode)
     parts = split("---\n" + dumped + "---\nBody.\n", "content/articles/a.md")

@@ -37,8 +37,9 @@ def snapshot(folder: Path, skip_cache: bool = False) -> dict[str, bytes | None]:
 
 def leftovers(folder: Path, skip_cache: bool = False) -> list[str]:
     """Temporary files and staging folders a build must never leave behind."""
-    return [name for name in snapshot(folder, skip_cache)
-            if "newsgen-staging" in name or name.endswith(".tmp")]
+    return [
+        name for name in snapshot(folder, skip_cache) if "newsgen-staging" in name or name.endswith(".tmp")
+    ]
 
 
 def error_text(site, **options) -> str:
@@ -48,11 +49,14 @@ def error_text(site, **options) -> str:
 
 
 def two_articles():
-    return {"content/articles/a.md": article("Alpha", "2026-11-20T10:00:00"),
-            "content/articles/b.md": article("Beta", "2026-11-21T10:00:00")}
+    return {
+        "content/articles/a.md": article("Alpha", "2026-11-20T10:00:00"),
+        "content/articles/b.md": article("Beta", "2026-11-21T10:00:00"),
+    }
 
 
 # Output safety ------------------------------------------------------------------------
+
 
 def test_a_build_failing_while_rendering_leaves_the_previous_output_byte_for_byte(make_site):
     site = make_site(two_articles())
@@ -60,11 +64,17 @@ def test_a_build_failing_while_rendering_leaves_the_previous_output_byte_for_byt
     (site.out / "CNAME").write_text("news.example.org\n")
     before = snapshot(site.out)
     # Fails on the second article only, after other outputs were already staged.
-    template = ('{% extends "base.html" %}{% block content %}'
-                '{% if article.title == "Beta" %}{{ no_such_value }}{% endif %}'
-                '{{ article.title }}{% endblock %}\n')
-    site.write({"templates/article.html": template,
-                "content/articles/a.md": article("Alpha changed", "2026-11-20T10:00:00")})
+    template = (
+        '{% extends "base.html" %}{% block content %}'
+        '{% if article.title == "Beta" %}{{ no_such_value }}{% endif %}'
+        "{{ article.title }}{% endblock %}\n"
+    )
+    site.write(
+        {
+            "templates/article.html": template,
+            "content/articles/a.md": article("Alpha changed", "2026-11-20T10:00:00"),
+        }
+    )
     assert "template error" in error_text(site)
     assert snapshot(site.out) == before
     assert leftovers(site.root.parent) == []
@@ -73,9 +83,12 @@ def test_a_build_failing_while_rendering_leaves_the_previous_output_byte_for_byt
 def test_stale_pages_go_and_the_users_own_files_stay(make_site):
     site = make_site(two_articles())
     site.build()
-    user_files = {"CNAME": "news.example.org\n", ".git/config": "[core]\n",
-                  ".well-known/security.txt": "Contact: x\n",
-                  "2026/11/20/a/notes.txt": "kept by the user\n"}
+    user_files = {
+        "CNAME": "news.example.org\n",
+        ".git/config": "[core]\n",
+        ".well-known/security.txt": "Contact: x\n",
+        "2026/11/20/a/notes.txt": "kept by the user\n",
+    }
     for rel, text in user_files.items():
         (site.out / rel).parent.mkdir(parents=True, exist_ok=True)
         (site.out / rel).write_text(text)
@@ -99,16 +112,24 @@ def test_stale_pages_go_even_when_building_without_the_cache(make_site):
 
 
 def forbidden_outputs(site_root: Path) -> list[Path]:
-    return [site_root, site_root.parent, site_root / "content", site_root / "content/static",
-            site_root / "themes", site_root / "templates", site_root / "templates/partials",
-            Path.home(), Path("/")]
+    return [
+        site_root,
+        site_root.parent,
+        site_root / "content",
+        site_root / "content/static",
+        site_root / "themes",
+        site_root / "templates",
+        site_root / "templates/partials",
+        Path.home(),
+        Path("/"),
+    ]
 
 
 @pytest.mark.parametrize("index", range(9))
-def test_output_folders_that_would_destroy_sources_are_refused_before_anything_is_touched(
-        make_site, index):
-    site = make_site({**two_articles(), "themes/mine/templates/x.html": "x",
-                      "templates/partials/y.html": "y"})
+def test_output_folders_that_would_destroy_sources_are_refused_before_anything_is_touched(make_site, index):
+    site = make_site(
+        {**two_articles(), "themes/mine/templates/x.html": "x", "templates/partials/y.html": "y"}
+    )
     out = forbidden_outputs(site.root)[index]
     before = snapshot(site.root.parent)
     message = error_text(site, output=out)
@@ -131,8 +152,10 @@ def test_the_cli_refuses_the_site_folder_as_output_in_site_yaml(make_site, capsy
     assert snapshot(site.root) == before
 
 
-@pytest.mark.parametrize("slug", ["../../escape", "/etc/escape", "%2e%2e", "..%2f..%2fescape",
-                                  "a\\\\..\\\\b", "a\\0b", "a\\x01b", ".."])
+@pytest.mark.parametrize(
+    "slug",
+    ["../../escape", "/etc/escape", "%2e%2e", "..%2f..%2fescape", "a\\\\..\\\\b", "a\\0b", "a\\x01b", ".."],
+)
 def test_a_slug_that_could_leave_the_output_folder_is_an_error(make_site, slug):
     site = make_site({"content/articles/a.md": f'---\ntitle: A\ndate: 2026-11-20\nslug: "{slug}"\n---\n'})
     before = snapshot(site.root.parent, skip_cache=True)
@@ -142,11 +165,11 @@ def test_a_slug_that_could_leave_the_output_folder_is_an_error(make_site, slug):
     assert snapshot(site.root.parent, skip_cache=True) == before
 
 
-@pytest.mark.parametrize("pattern", ["../../{slug}/", "{slug}/../../../x/", "%2e%2e/{slug}/",
-                                     "a\\\\{slug}/", "{slug}/%2e%2e/x/"])
+@pytest.mark.parametrize(
+    "pattern", ["../../{slug}/", "{slug}/../../../x/", "%2e%2e/{slug}/", "a\\\\{slug}/", "{slug}/%2e%2e/x/"]
+)
 def test_a_url_pattern_that_could_leave_the_output_folder_is_an_error(make_site, pattern):
-    site = make_site({**two_articles(),
-                      "site.yaml": f'title: T\nurls:\n  article: "{pattern}"\n'})
+    site = make_site({**two_articles(), "site.yaml": f'title: T\nurls:\n  article: "{pattern}"\n'})
     message = error_text(site)
     assert message.startswith("site.yaml:2: error: the URL pattern")
     assert "leads outside the site" in message
@@ -189,18 +212,25 @@ def test_a_tampered_manifest_cannot_delete_outside_the_output_folder(make_site, 
 
 # Content safety ---------------------------------------------------------------------
 
+
 def test_a_hostile_title_is_escaped_everywhere_and_round_trips(make_site):
-    site = make_site({"content/articles/a.md": article(XSS_TITLE, image="images/a.jpg",
-                                                       image_alt=XSS_TITLE, summary=XSS_TITLE),
-                      "content/static/images/a.jpg": b"jpg"})
+    site = make_site(
+        {
+            "content/articles/a.md": article(
+                XSS_TITLE, image="images/a.jpg", image_alt=XSS_TITLE, summary=XSS_TITLE
+            ),
+            "content/static/images/a.jpg": b"jpg",
+        }
+    )
     site.build()
     raw = site.read("2026/11/20/a/index.html")
     assert "<script>alert(1)" not in raw
     page = lxml_html.fromstring(raw)
     assert page.findtext(".//title").startswith(XSS_TITLE)
     assert page.xpath("string(//h1)") == XSS_TITLE
-    assert XSS_TITLE in [e.get("content") for e in page.xpath("//meta")] + \
-        [e.get("alt") for e in page.xpath("//img")]
+    assert XSS_TITLE in [e.get("content") for e in page.xpath("//meta")] + [
+        e.get("alt") for e in page.xpath("//img")
+    ]
     linked_data = page.xpath('//script[@type="application/ld+json"]')
     assert linked_data
     for script in linked_data:
@@ -219,10 +249,16 @@ def test_control_characters_are_removed_from_feeds_with_a_warning(make_site):
     site = make_site({"content/articles/a.md": text})
     report = site.build()
     warnings = [str(w) for w in report.warnings]
-    assert any(w.startswith("content/articles/a.md:2: warning: removed 3 control character(s) "
-                            "that feeds cannot carry") for w in warnings), warnings
-    assert any(w.startswith("content/articles/a.md:2: warning: removed 1 control character(s) "
-                            "from `title`") for w in warnings), warnings
+    assert any(
+        w.startswith(
+            "content/articles/a.md:2: warning: removed 3 control character(s) that feeds cannot carry"
+        )
+        for w in warnings
+    ), warnings
+    assert any(
+        w.startswith("content/articles/a.md:2: warning: removed 1 control character(s) from `title`")
+        for w in warnings
+    ), warnings
     for feed in ("feed.xml", "atom.xml"):
         parsed = feedparser.parse(site.out / feed)
         assert not parsed.bozo
@@ -243,8 +279,12 @@ HOSTILE_BODY = """
 
 
 def test_sanitize_html_removes_scripts_handlers_and_javascript_links(make_site):
-    site = make_site({"site.yaml": "title: T\nsanitize_html: true\n",
-                      "content/articles/a.md": article("Contributed", body=HOSTILE_BODY)})
+    site = make_site(
+        {
+            "site.yaml": "title: T\nsanitize_html: true\n",
+            "content/articles/a.md": article("Contributed", body=HOSTILE_BODY),
+        }
+    )
     site.build()
     for text in (site.read("2026/11/20/a/index.html"), site.read("feed.xml")):
         lowered = text.lower()
@@ -263,14 +303,19 @@ def test_without_sanitize_html_the_writers_html_is_kept(make_site):
 @pytest.mark.slow
 def test_pathological_markdown_cannot_hang_the_build(make_site, monkeypatch):
     monkeypatch.setenv("NEWSGEN_TIME_LIMIT", "2")
-    site = make_site({"content/articles/brackets.md": article("Brackets", body="[" * 50000),
-                      "content/articles/quotes.md": article("Quotes", body="> " * 5000 + "deep"),
-                      "content/articles/ok.md": article("Fine")})
+    site = make_site(
+        {
+            "content/articles/brackets.md": article("Brackets", body="[" * 50000),
+            "content/articles/quotes.md": article("Quotes", body="> " * 5000 + "deep"),
+            "content/articles/ok.md": article("Fine"),
+        }
+    )
     started = time.monotonic()
     message = error_text(site, use_cache=False)
     assert time.monotonic() - started < 30
-    assert message.startswith("content/articles/brackets.md: error: reading this file took "
-                              "longer than 2 seconds")
+    assert message.startswith(
+        "content/articles/brackets.md: error: reading this file took longer than 2 seconds"
+    )
     assert "quotes.md" not in message and "NEWSGEN_TIME_LIMIT" in message
 
 
@@ -335,8 +380,12 @@ def test_a_commit_the_system_refuses_halfway_is_finished_by_the_next_run(make_si
 
     site = make_site(two_articles())
     site.build()
-    site.write({"content/articles/a.md": article("Alpha 2", "2026-11-20T10:00:00"),
-                "content/articles/b.md": article("Beta 2", "2026-11-21T10:00:00")})
+    site.write(
+        {
+            "content/articles/a.md": article("Alpha 2", "2026-11-20T10:00:00"),
+            "content/articles/b.md": article("Beta 2", "2026-11-21T10:00:00"),
+        }
+    )
     real_replace, calls = os.replace, []
 
     def failing_replace(src, dst):
@@ -359,8 +408,9 @@ def test_a_commit_the_system_refuses_halfway_is_finished_by_the_next_run(make_si
 def test_a_static_link_to_a_file_outside_the_site_is_refused(make_site, tmp_path):
     secret = tmp_path / "secret.key"
     secret.write_text("PRIVATE KEY")
-    site = make_site({"content/articles/a.md": article("A", "2026-11-20"),
-                      "content/static/images/ok.png": b"png"})
+    site = make_site(
+        {"content/articles/a.md": article("A", "2026-11-20"), "content/static/images/ok.png": b"png"}
+    )
     (site.root / "content/static/images/inside.png").symlink_to(site.root / "content/static/images/ok.png")
     site.build()
     assert (site.out / "images/inside.png").read_bytes() == b"png"  # a link within the site is fine

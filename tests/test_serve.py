@@ -30,8 +30,7 @@ from generator.watcher import Rebuilder, Watcher
 TIMEOUT = 10  # seconds any single wait may take before the test fails
 ARTICLES = {
     "content/articles/first.md": article("First Story", category="World", body="Original body."),
-    "content/articles/second.md": article("Second Story", date="2026-11-21T10:00:00",
-                                          category="World"),
+    "content/articles/second.md": article("Second Story", date="2026-11-21T10:00:00", category="World"),
 }
 FIRST_URL = "2026/11/20/first/"
 
@@ -77,8 +76,7 @@ def serve(make_site):
     def start(files: dict | None = None, **options) -> Served:
         site = make_site({**ARTICLES, **(files or {})})
         err = io.StringIO()
-        preview = Preview(ServeOptions(site_dir=site.root, port=0, **options),
-                          out=io.StringIO(), err=err)
+        preview = Preview(ServeOptions(site_dir=site.root, port=0, **options), out=io.StringIO(), err=err)
         running.append(preview)
         return Served(site, preview, preview.start(), err)
 
@@ -111,12 +109,12 @@ def raw_request(port: int, target: str, host: str | None = None) -> tuple[int, b
 
 # --- live reload in a real browser ---------------------------------------------------------
 
+
 def test_editing_an_article_changes_the_open_page(serve, page):
     s = serve()
     open_page(page, s.url + FIRST_URL)
     expect(page.locator("body")).to_contain_text("Original body.")
-    s.save("content/articles/first.md", article("First Story", category="World",
-                                                body="Edited on disk."))
+    s.save("content/articles/first.md", article("First Story", category="World", body="Edited on disk."))
     expect(page.locator("body")).to_contain_text("Edited on disk.", timeout=TIMEOUT * 1000)
     assert page.evaluate("window.__sameDocument") is None  # a real reload happened
 
@@ -143,8 +141,9 @@ def test_a_broken_site_yaml_shows_an_escaped_overlay_until_fixed(serve, page):
     assert re.search(r"site\.yaml:\d+: error:", s.err.getvalue())  # the terminal says it too
 
     s.save("site.yaml", good + "<img src=x onerror=window.__xss=1>: 1\n")
-    expect(overlay).to_contain_text("unknown setting `<img src=x onerror=window.__xss=1>`",
-                                    timeout=TIMEOUT * 1000)
+    expect(overlay).to_contain_text(
+        "unknown setting `<img src=x onerror=window.__xss=1>`", timeout=TIMEOUT * 1000
+    )
     assert overlay.locator("img").count() == 0
     assert page.evaluate("window.__xss") is None
 
@@ -234,6 +233,7 @@ def test_a_site_with_a_base_path_is_served_under_it(serve, page):
 
 # --- builds --------------------------------------------------------------------------------
 
+
 def test_a_deleted_article_gives_404_and_leaves_every_listing(serve):
     s = serve()
     builds = s.preview.completed
@@ -291,9 +291,13 @@ def test_a_templates_folder_made_while_serving_is_watched(serve):
 
 @pytest.mark.parametrize("drafts", [True, False])
 def test_drafts_and_future_articles_show_unless_no_drafts(serve, drafts):
-    s = serve({"content/articles/draft.md": article("Draft Story", draft=True),
-               "content/articles/later.md": article("Later Story", date="2099-01-01T10:00:00")},
-              drafts=drafts)
+    s = serve(
+        {
+            "content/articles/draft.md": article("Draft Story", draft=True),
+            "content/articles/later.md": article("Later Story", date="2099-01-01T10:00:00"),
+        },
+        drafts=drafts,
+    )
     shown = 200 if drafts else 404
     assert s.get("/2026/11/20/draft/")[0] == shown and s.get("/2099/01/01/later/")[0] == shown
     assert f"http://127.0.0.1:{s.preview.port}/" in s.get("/")[1]  # links point at the preview
@@ -305,8 +309,7 @@ def test_a_theme_outside_the_site_is_watched(serve, tmp_path):
     s = serve({"site.yaml": f"title: Themed\ntheme: {theme}\n"})
     builds = s.preview.completed
     page = theme / "templates" / "404.html"
-    page.write_text(page.read_text().replace("{% block content %}",
-                                             "{% block content %}<p>House 404</p>", 1))
+    page.write_text(page.read_text().replace("{% block content %}", "{% block content %}<p>House 404</p>", 1))
     s.wait_builds(builds + 1)
     assert "House 404" in s.get("/nowhere/")[1]
 
@@ -316,13 +319,16 @@ def test_a_burst_of_100_writes_makes_at_most_two_builds(serve):
     # period absorbs a CI machine pausing that process, which is not what is tested here.
     s = serve(quiet=0.1)
     builds = s.preview.completed
-    script = ("import sys, pathlib\n"
-              "p = pathlib.Path(sys.argv[1])\n"
-              "text = p.read_text()\n"
-              "for n in range(100):\n"
-              "    p.write_text(text.replace('Original body.', f'Version {n}.'))\n")
-    subprocess.run([sys.executable, "-c", script, str(s.root / "content/articles/first.md")],
-                   check=True, timeout=TIMEOUT)
+    script = (
+        "import sys, pathlib\n"
+        "p = pathlib.Path(sys.argv[1])\n"
+        "text = p.read_text()\n"
+        "for n in range(100):\n"
+        "    p.write_text(text.replace('Original body.', f'Version {n}.'))\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", script, str(s.root / "content/articles/first.md")], check=True, timeout=TIMEOUT
+    )
     s.wait_builds(builds + 1)
     time.sleep(0.5)  # room for any late build to show up
     s.wait_builds(builds + 1)
@@ -347,8 +353,16 @@ def test_editor_droppings_and_build_output_are_never_reported(make_site, tmp_pat
     watcher.start()
     try:
         folder = site / "content/articles"
-        for name in ("first.md.swp", ".first.md.swp", "first.md~", ".#first.md", "4913",
-                     "first.md.tmp", "#first.md#", "first.md___jb_tmp___"):
+        for name in (
+            "first.md.swp",
+            ".first.md.swp",
+            "first.md~",
+            ".#first.md",
+            "4913",
+            "first.md.tmp",
+            "#first.md#",
+            "first.md___jb_tmp___",
+        ):
             (folder / name).write_text("noise")
         (site / "README.md").write_text("not part of the site")
         (site / ".newsgen-cache" / "scratch").write_text("cache")
@@ -388,8 +402,7 @@ def test_pages_are_served_while_a_long_build_renders(make_site):
             time.sleep(2)  # as a template edit on a big site: the old site stays whole
         return build(request, changed)
 
-    preview = Preview(ServeOptions(site_dir=site.root, port=0), builder=slow_builder,
-                      out=io.StringIO())
+    preview = Preview(ServeOptions(site_dir=site.root, port=0), builder=slow_builder, out=io.StringIO())
     url = preview.start()
     try:
         (site.root / "content/articles/first.md").write_text(article("First Story", body="New."))
@@ -443,11 +456,26 @@ def test_a_finished_save_builds_at_once_and_a_file_being_written_waits():
 # --- what the server will and will not send ------------------------------------------------
 
 TRAVERSALS = [
-    "/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt", "/.%2e/secret.txt",
-    "/..%2fsecret.txt", "/..%2Fsecret.txt", "/%2e%2e%2fsecret.txt", "/..%5csecret.txt",
-    "/..\\secret.txt", "//../secret.txt", "/./../secret.txt", "/a/../../secret.txt",
-    "/%252e%252e/secret.txt", "/%00/../secret.txt", "/..%00/secret.txt", "/%c0%ae%c0%ae/secret.txt",
-    "/leak.txt", "/leakdir/secret.txt", "/leakdir/", "/%2fsecret.txt",
+    "/../secret.txt",
+    "/%2e%2e/secret.txt",
+    "/%2E%2E/secret.txt",
+    "/.%2e/secret.txt",
+    "/..%2fsecret.txt",
+    "/..%2Fsecret.txt",
+    "/%2e%2e%2fsecret.txt",
+    "/..%5csecret.txt",
+    "/..\\secret.txt",
+    "//../secret.txt",
+    "/./../secret.txt",
+    "/a/../../secret.txt",
+    "/%252e%252e/secret.txt",
+    "/%00/../secret.txt",
+    "/..%00/secret.txt",
+    "/%c0%ae%c0%ae/secret.txt",
+    "/leak.txt",
+    "/leakdir/secret.txt",
+    "/leakdir/",
+    "/%2fsecret.txt",
     "http://127.0.0.1/../secret.txt",
 ]
 
@@ -471,8 +499,14 @@ def test_requests_for_another_host_name_are_refused(serve):
     port = s.preview.port
     for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"):
         assert raw_request(port, "/", host)[0] == 200, host
-    for host in (f"evil.example:{port}", "evil.example", f"127.0.0.1:{port + 1}",
-                 f"localhost.evil.example:{port}", "", None):
+    for host in (
+        f"evil.example:{port}",
+        "evil.example",
+        f"127.0.0.1:{port + 1}",
+        f"localhost.evil.example:{port}",
+        "",
+        None,
+    ):
         status, response = raw_request(port, "/", host)
         assert status == 403, host
         assert b"First Story" not in response
@@ -493,9 +527,13 @@ def test_binding_every_interface_prints_the_real_address_and_still_checks_host(s
 def test_content_types_folders_and_missing_pages(serve):
     s = serve({"content/static/images/dot.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>"})
     port = s.preview.port
-    expected = {"/": "text/html; charset=utf-8", "/feed.xml": "application/xml; charset=utf-8",
-                "/robots.txt": "text/plain; charset=utf-8", "/images/dot.svg": "image/svg+xml",
-                "/css/style.css": "text/css; charset=utf-8"}
+    expected = {
+        "/": "text/html; charset=utf-8",
+        "/feed.xml": "application/xml; charset=utf-8",
+        "/robots.txt": "text/plain; charset=utf-8",
+        "/images/dot.svg": "image/svg+xml",
+        "/css/style.css": "text/css; charset=utf-8",
+    }
     for path, kind in expected.items():
         status, response = raw_request(port, path, f"127.0.0.1:{port}")
         assert status == 200 and f"\r\nContent-Type: {kind}\r\n".encode() in response, path
@@ -505,11 +543,21 @@ def test_content_types_folders_and_missing_pages(serve):
     assert status == 404 and "<h1" in body
 
 
-@pytest.mark.parametrize("raw, found", [
-    ("/", "index.html"), ("/a/", "a/index.html"), ("/a/index.html?x=1", "a/index.html"),
-    ("/a", "redirect"), ("/a/../a/", None), ("/a//", None), ("/%2e/", None), ("/a%2f", None),
-    ("/a/index.html/", None), ("/news/", None),
-])
+@pytest.mark.parametrize(
+    "raw, found",
+    [
+        ("/", "index.html"),
+        ("/a/", "a/index.html"),
+        ("/a/index.html?x=1", "a/index.html"),
+        ("/a", "redirect"),
+        ("/a/../a/", None),
+        ("/a//", None),
+        ("/%2e/", None),
+        ("/a%2f", None),
+        ("/a/index.html/", None),
+        ("/news/", None),
+    ],
+)
 def test_resolve_request_maps_paths_strictly(tmp_path, raw, found):
     (tmp_path / "a").mkdir()
     (tmp_path / "index.html").write_text("home")
@@ -522,9 +570,32 @@ def test_resolve_request_maps_paths_strictly(tmp_path, raw, found):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(["..", ".", "%2e", "%2E", "%2f", "%5c", "%00", "/", "//", "a",
-                                 "out", "secret.txt", "%252e", "\\", "?", "#", "%c0%ae"]),
-                max_size=8))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "..",
+                ".",
+                "%2e",
+                "%2E",
+                "%2f",
+                "%5c",
+                "%00",
+                "/",
+                "//",
+                "a",
+                "out",
+                "secret.txt",
+                "%252e",
+                "\\",
+                "?",
+                "#",
+                "%c0%ae",
+            ]
+        ),
+        max_size=8,
+    )
+)
 def test_resolve_request_never_leaves_the_folder(tmp_path_factory, parts):
     root = tmp_path_factory.getbasetemp() / "resolve"
     if not root.exists():
@@ -546,14 +617,18 @@ def test_host_headers_parse():
 
 # --- the command ---------------------------------------------------------------------------
 
+
 def test_newsgen_serve_stops_on_ctrl_c_and_keeps_the_folders_it_did_not_make(make_site, tmp_path):
     site = make_site(ARTICLES)
     keep = tmp_path / "kept"
     for output in ([], ["--output", str(keep)]):
-        proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--site",
-                                 str(site.root), "--port", "0", *output],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                cwd=REPO)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "generator", "serve", "--site", str(site.root), "--port", "0", *output],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
         try:
             line = _line_with(proc, "serving ")
             url, folder = re.search(r"serving (\S+) from (\S+) ", line).groups()
@@ -601,8 +676,12 @@ def test_a_port_in_use_is_a_clear_error(make_site):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run([sys.executable, "-m", "generator", "serve", "--site",
-                                 str(site.root), "--port", str(port)],
-                                capture_output=True, text=True, timeout=TIMEOUT * 3, cwd=REPO)
+        result = subprocess.run(
+            [sys.executable, "-m", "generator", "serve", "--site", str(site.root), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT * 3,
+            cwd=REPO,
+        )
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr

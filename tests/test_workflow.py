@@ -25,8 +25,10 @@ from generator.scaffold import new_article
 
 def test_init_writes_every_setting_and_builds_at_once(tmp_path, capsys):
     site = tmp_path / "paper"
-    assert main(["init", str(site), "--title", "La Gaceta", "--timezone", "Europe/Madrid",
-                 "--language", "es"]) == 0
+    assert (
+        main(["init", str(site), "--title", "La Gaceta", "--timezone", "Europe/Madrid", "--language", "es"])
+        == 0
+    )
     settings = (site / "site.yaml").read_text(encoding="utf-8")
     for f in dataclasses.fields(SiteConfig):
         assert re.search(rf"^#? ?{f.name}:", settings, re.M), f"{f.name} missing from site.yaml"
@@ -46,18 +48,25 @@ def test_new_dates_the_article_now_in_the_site_zone(make_site):
     late = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)  # already 2027 in Madrid
     path = new_article(site.root, "Año nuevo: las campanadas", "Sociedad", "Ana", now=late)
     assert path == site.root / "content/articles/2027/ano-nuevo-las-campanadas.md"
-    doc, warnings = parse_document("content/articles/2027/x.md", path.read_text(encoding="utf-8"),
-                                   ZoneInfo("Europe/Madrid"), MarkdownRenderer())
+    doc, warnings = parse_document(
+        "content/articles/2027/x.md",
+        path.read_text(encoding="utf-8"),
+        ZoneInfo("Europe/Madrid"),
+        MarkdownRenderer(),
+    )
     assert warnings == []
     assert doc.date == late and doc.date.astimezone(ZoneInfo("Europe/Madrid")).hour == 0
     assert (doc.title, doc.categories, doc.authors, doc.draft) == (
-        "Año nuevo: las campanadas", ("Sociedad",), ("Ana",), False)
+        "Año nuevo: las campanadas",
+        ("Sociedad",),
+        ("Ana",),
+        False,
+    )
 
 
 def test_new_refuses_to_overwrite(make_site, capsys):
     site = make_site()
-    argv = ["new", "Budget vote delayed", "--category", "Politics", "--draft",
-            "--site", str(site.root)]
+    argv = ["new", "Budget vote delayed", "--category", "Politics", "--draft", "--site", str(site.root)]
     assert main(argv) == 0
     path = next((site.root / "content/articles").rglob("budget-vote-delayed.md"))
     text = path.read_text(encoding="utf-8")
@@ -126,8 +135,9 @@ def nginx(tmp_path):
 def crawl(linkchecker: str, port: int, url: str, folder: Path) -> subprocess.CompletedProcess:
     rc = folder / "linkcheckerrc"
     rc.write_text(LINKCHECKER_RC.format(port=port))
-    return subprocess.run(["timeout", "300", linkchecker, "-f", str(rc), url],
-                          capture_output=True, text=True, cwd=folder)
+    return subprocess.run(
+        ["timeout", "300", linkchecker, "-f", str(rc), url], capture_output=True, text=True, cwd=folder
+    )
 
 
 @pytest.mark.slow
@@ -149,9 +159,12 @@ def test_deployed_demo_site_under_nginx_has_no_broken_links(nginx, tmp_path):
     assert "0 errors found" in done.stdout
     # The same crawl must notice a missing page and a link that escapes /news/.
     index = www / "index.html"
-    index.write_text(index.read_text(encoding="utf-8").replace(
-        "</main>", '<a href="/news/2026/01/01/gone/">x</a><a href="/about/">y</a></main>'),
-        encoding="utf-8")
+    index.write_text(
+        index.read_text(encoding="utf-8").replace(
+            "</main>", '<a href="/news/2026/01/01/gone/">x</a><a href="/about/">y</a></main>'
+        ),
+        encoding="utf-8",
+    )
     broken = crawl(linkchecker, port, base, tmp_path)
     assert broken.returncode == 1
     assert "/news/2026/01/01/gone/" in broken.stdout and f"{port}/about/" in broken.stdout
@@ -160,12 +173,24 @@ def test_deployed_demo_site_under_nginx_has_no_broken_links(nginx, tmp_path):
 def test_a_newsroom_from_init_to_deploy(tmp_path, capsys):
     """The README's path, command by command."""
     site = tmp_path / "paper"
-    assert main(["init", str(site), "--title", "Harbour Herald",
-                 "--base-url", "https://example.org/herald/"]) == 0
-    assert main(["new", "Ferry timetable changes", "--category", "Local",
-                 "--site", str(site)]) == 0
-    assert main(["import", str(REPO / "seeds/000_5e8c46fbbb5ec075.txt"), "--site", str(site),
-                 "--as-of", "2026-11-25T09:30:00"]) == 0
+    assert (
+        main(["init", str(site), "--title", "Harbour Herald", "--base-url", "https://example.org/herald/"])
+        == 0
+    )
+    assert main(["new", "Ferry timetable changes", "--category", "Local", "--site", str(site)]) == 0
+    assert (
+        main(
+            [
+                "import",
+                str(REPO / "seeds/000_5e8c46fbbb5ec075.txt"),
+                "--site",
+                str(site),
+                "--as-of",
+                "2026-11-25T09:30:00",
+            ]
+        )
+        == 0
+    )
     assert main(["build", "--site", str(site), "-q"]) == 0
     assert main(["check", "--site", str(site)]) == 0, capsys.readouterr().err
     www = tmp_path / "public"
@@ -173,7 +198,8 @@ def test_a_newsroom_from_init_to_deploy(tmp_path, capsys):
     assert not www.exists()
     assert main(["deploy", str(www), "--site", str(site)]) == 0
     # The same tree, plus the marker that says which files this deploy sent.
-    assert sorted(p.relative_to(www) for p in www.rglob("*")) == \
-        sorted([Path(".newsgen-deploy.json")] +
-               [p.relative_to(site / "output") for p in (site / "output").rglob("*")])
+    assert sorted(p.relative_to(www) for p in www.rglob("*")) == sorted(
+        [Path(".newsgen-deploy.json")]
+        + [p.relative_to(site / "output") for p in (site / "output").rglob("*")]
+    )
     assert any(Path(www).glob("2026/11/24/ayatollah-with-one-foot-out-the-door*/index.html"))

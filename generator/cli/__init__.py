@@ -23,8 +23,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="newsgen", description="Build and preview a static news site.")
+    parser = argparse.ArgumentParser(prog="newsgen", description="Build and preview a static news site.")
     parser.add_argument("--version", action="version", version=f"newsgen {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     build.add_build_command(commands)

@@ -11,14 +11,20 @@ from generator.errors import BuildError
 
 
 def add_check_command(commands) -> None:
-    p = commands.add_parser("check", help="check the built site for broken links and more",
-                            description="Check the output of `newsgen build`: internal "
-                            "links, images, stylesheets and #anchors resolve, feeds parse, the "
-                            "sitemap lists exactly the public pages, no page is orphaned.")
+    p = commands.add_parser(
+        "check",
+        help="check the built site for broken links and more",
+        description="Check the output of `newsgen build`: internal "
+        "links, images, stylesheets and #anchors resolve, feeds parse, the "
+        "sitemap lists exactly the public pages, no page is orphaned.",
+    )
     add_site_option(p)
     p.add_argument("--output", "-o", type=Path, metavar="DIR", help="the folder to check")
-    p.add_argument("--base-url", metavar="URL", help="the URL the output was built for "
-                   "(default: read from sitemap.xml, else site.yaml)")
+    p.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="the URL the output was built for (default: read from sitemap.xml, else site.yaml)",
+    )
     p.set_defaults(run=run_check)
 
 
@@ -28,8 +34,10 @@ def run_check(args) -> int:
         return 1
     for problem in report.problems:
         print(problem, file=sys.stderr)
-    print(f"checked {report.pages} pages, {report.links} links, {report.feeds} feeds: "
-          f"{len(report.problems)} problem(s)")
+    print(
+        f"checked {report.pages} pages, {report.links} links, {report.feeds} feeds: "
+        f"{len(report.problems)} problem(s)"
+    )
     return 1 if report.problems else 0
 
 
@@ -41,7 +49,6 @@ def check_site(site: Path, output: Path | None, base_url: str | None) -> CheckRe
         print_problems(exc.problems)
         return None
     if not (folder / "index.html").is_file():
-        print(f"newsgen check: {folder} holds no built site; run `newsgen build` first",
-              file=sys.stderr)
+        print(f"newsgen check: {folder} holds no built site; run `newsgen build` first", file=sys.stderr)
         return None
     return check_output(folder, base_url or published_base_url(folder, configured))

@@ -8,8 +8,13 @@ from pathlib import Path
 
 
 def add_site_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
-                        help="the site folder, holding site.yaml and content/ (default: .)")
+    parser.add_argument(
+        "--site",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="the site folder, holding site.yaml and content/ (default: .)",
+    )
 
 
 def print_problems(problems) -> None:

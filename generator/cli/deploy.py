@@ -15,23 +15,28 @@ from generator.locks import site_lock
 
 def add_deploy_command(commands) -> None:
     p = commands.add_parser(
-        "deploy", help="publish the built site to a folder, rsync target or git branch",
+        "deploy",
+        help="publish the built site to a folder, rsync target or git branch",
         description="Publish the output folder after `newsgen check` passes. TARGET is a "
         "folder, an rsync target (user@host:path) or, with --branch, a git remote. Only "
-        "changed files are sent; files the build removed are removed.")
+        "changed files are sent; files the build removed are removed.",
+    )
     p.add_argument("target", metavar="TARGET", help="folder, user@host:path, or git remote")
     add_site_option(p)
     p.add_argument("--output", "-o", type=Path, metavar="DIR", help="the built folder")
-    p.add_argument("--branch", metavar="NAME",
-                   help="deploy to this branch of the git remote TARGET, e.g. gh-pages")
+    p.add_argument(
+        "--branch", metavar="NAME", help="deploy to this branch of the git remote TARGET, e.g. gh-pages"
+    )
     p.add_argument("--cname", metavar="DOMAIN", help="with --branch: write CNAME (custom domain)")
     p.add_argument("--message", "-m", default="", help="with --branch: the commit message")
     p.add_argument("--rsync", action="store_true", help="use rsync for a local folder too")
-    p.add_argument("--force", action="store_true",
-                   help="deploy into a folder newsgen has not deployed to before even though "
-                   "it holds other files, replacing files in the way (none is deleted)")
-    p.add_argument("--dry-run", "-n", action="store_true",
-                   help="list what would change, change nothing")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="deploy into a folder newsgen has not deployed to before even though "
+        "it holds other files, replacing files in the way (none is deleted)",
+    )
+    p.add_argument("--dry-run", "-n", action="store_true", help="list what would change, change nothing")
     p.set_defaults(run=run_deploy)
 
 
@@ -54,8 +59,10 @@ def _check_and_deploy(args) -> int:
     if report.problems:
         for problem in report.problems:
             print(problem, file=sys.stderr)
-        print(f"newsgen deploy: refusing to publish: `newsgen check` found "
-              f"{len(report.problems)} problem(s)", file=sys.stderr)
+        print(
+            f"newsgen deploy: refusing to publish: `newsgen check` found {len(report.problems)} problem(s)",
+            file=sys.stderr,
+        )
         return 1
     src = output_folder(args.site, args.output)[0].resolve()
     try:
@@ -74,8 +81,7 @@ def _deploy(src: Path, args) -> list[str]:
     if args.branch:
         # git runs in a temporary folder, where a relative path would point elsewhere
         remote = str(Path(args.target).resolve()) if Path(args.target).exists() else args.target
-        return deploy_git(src, remote, args.branch, args.dry_run, args.message,
-                          args.cname or "")
+        return deploy_git(src, remote, args.branch, args.dry_run, args.message, args.cname or "")
     force = getattr(args, "force", False)
     if not REMOTE.match(args.target):
         dest = Path(args.target).resolve()

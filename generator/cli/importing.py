@@ -12,29 +12,47 @@ from generator.importers import FORMATS, import_source
 
 def add_import_command(commands) -> None:
     p = commands.add_parser(
-        "import", help="import articles from scraped text, a feed or a WordPress export",
+        "import",
+        help="import articles from scraped text, a feed or a WordPress export",
         description="Write content files from SOURCE: a text file copied from an article "
         "page, an RSS/Atom feed (file or URL) or a WordPress export (WXR). Items imported "
-        "before are skipped; what could not be mapped is listed.")
+        "before are skipped; what could not be mapped is listed.",
+    )
     p.add_argument("source", metavar="SOURCE", help="a file path or a feed URL")
     add_site_option(p)
-    p.add_argument("--format", choices=FORMATS, default="auto",
-                   help="what SOURCE is (default: tell from its content)")
-    p.add_argument("--as-of", metavar="DATE", type=datetime.fromisoformat,
-                   help="when scraped text was read, for dates like `1 days ago` "
-                   "(default: the file's modification time), e.g. 2026-11-25T09:30:00")
+    p.add_argument(
+        "--format", choices=FORMATS, default="auto", help="what SOURCE is (default: tell from its content)"
+    )
+    p.add_argument(
+        "--as-of",
+        metavar="DATE",
+        type=datetime.fromisoformat,
+        help="when scraped text was read, for dates like `1 days ago` "
+        "(default: the file's modification time), e.g. 2026-11-25T09:30:00",
+    )
     p.add_argument("--category", default="", help="section for items that name none")
     p.add_argument("--author", default="", help="byline for items that name none")
     p.add_argument("--slug", default="", help="file and URL name (one-item sources only)")
-    p.add_argument("--keep-html", action="store_true",
-                   help="keep HTML bodies as HTML instead of converting them to Markdown")
+    p.add_argument(
+        "--keep-html",
+        action="store_true",
+        help="keep HTML bodies as HTML instead of converting them to Markdown",
+    )
     p.set_defaults(run=run_import)
 
 
 def run_import(args) -> int:
     try:
-        report = import_source(args.site, args.source, args.format, args.as_of,
-                               args.category, args.author, args.slug, args.keep_html)
+        report = import_source(
+            args.site,
+            args.source,
+            args.format,
+            args.as_of,
+            args.category,
+            args.author,
+            args.slug,
+            args.keep_html,
+        )
     except (OSError, ValueError) as exc:
         print(f"newsgen import: {exc}", file=sys.stderr)
         return 1
@@ -47,6 +65,5 @@ def run_import(args) -> int:
         print(f"skipped {path}")
     for note in report.notes:
         print(f"not mapped: {note}")
-    print(f"imported {len(report.written)}, skipped {len(report.skipped)}, "
-          f"{len(report.notes)} note(s)")
+    print(f"imported {len(report.written)}, skipped {len(report.skipped)}, {len(report.notes)} note(s)")
     return 0

@@ -12,13 +12,17 @@ from generator.scaffold import init_site, new_article
 
 
 def add_init_command(commands) -> None:
-    p = commands.add_parser("init", help="start a new site in a folder",
-                            description="Write a new site: site.yaml with every setting, an "
-                            "About Us page and a sample article. It builds at once.")
+    p = commands.add_parser(
+        "init",
+        help="start a new site in a folder",
+        description="Write a new site: site.yaml with every setting, an "
+        "About Us page and a sample article. It builds at once.",
+    )
     p.add_argument("path", type=Path, metavar="PATH", help="the new site's folder")
     p.add_argument("--title", default="My News Site", help="the site name")
-    p.add_argument("--base-url", default="http://localhost:8000/", metavar="URL",
-                   help="where the site will be published")
+    p.add_argument(
+        "--base-url", default="http://localhost:8000/", metavar="URL", help="where the site will be published"
+    )
     p.add_argument("--language", default="en", help="theme language: en or es")
     p.add_argument("--timezone", default="UTC", help="IANA zone, e.g. Europe/Madrid")
     p.set_defaults(run=run_init)
@@ -26,8 +30,7 @@ def add_init_command(commands) -> None:
 
 def run_init(args) -> int:
     try:
-        written = init_site(args.path, args.title, args.base_url, args.language,
-                            args.timezone)
+        written = init_site(args.path, args.title, args.base_url, args.language, args.timezone)
     except FileExistsError as exc:
         print(f"newsgen init: {exc}", file=sys.stderr)
         return 1
@@ -42,9 +45,12 @@ def run_init(args) -> int:
 
 
 def add_new_command(commands) -> None:
-    p = commands.add_parser("new", help="write a new article file",
-                            description="Write content/articles/YEAR/SLUG.md dated now in "
-                            "the site's time zone. An existing file is never replaced.")
+    p = commands.add_parser(
+        "new",
+        help="write a new article file",
+        description="Write content/articles/YEAR/SLUG.md dated now in "
+        "the site's time zone. An existing file is never replaced.",
+    )
     p.add_argument("headline", help="the article's title; its slug names the file")
     p.add_argument("--category", required=True, help="the section, e.g. International")
     p.add_argument("--author", default="", help="byline (default: site.yaml's author)")

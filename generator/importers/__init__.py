@@ -34,8 +34,9 @@ def detect_format(source: str) -> str:
     return "text"
 
 
-def read_items(source: str, fmt: str, config: SiteConfig, as_of: datetime | None,
-               keep_html: bool) -> tuple[list[Imported], list[str]]:
+def read_items(
+    source: str, fmt: str, config: SiteConfig, as_of: datetime | None, keep_html: bool
+) -> tuple[list[Imported], list[str]]:
     zone = config.zone
     if as_of is not None:  # dates are written as site-local times
         as_of = as_of.replace(tzinfo=zone) if as_of.tzinfo is None else as_of.astimezone(zone)
@@ -53,20 +54,25 @@ def read_items(source: str, fmt: str, config: SiteConfig, as_of: datetime | None
 
     path = Path(source)
     when = as_of or datetime.fromtimestamp(path.stat().st_mtime, zone)
-    item, notes = parse_scraped(path.read_text(encoding="utf-8-sig"), when, path.name,
-                                (config.title,))
+    item, notes = parse_scraped(path.read_text(encoding="utf-8-sig"), when, path.name, (config.title,))
     return [item], notes
 
 
-def import_source(site_dir: Path, source: str, fmt: str = "auto", as_of: datetime | None = None,
-                  category: str = "", author: str = "", slug: str = "",
-                  keep_html: bool = False) -> ImportReport:
+def import_source(
+    site_dir: Path,
+    source: str,
+    fmt: str = "auto",
+    as_of: datetime | None = None,
+    category: str = "",
+    author: str = "",
+    slug: str = "",
+    keep_html: bool = False,
+) -> ImportReport:
     """Read source and write its items as content files of the site at site_dir."""
     config = load_config(site_dir)
     items, notes = read_items(source, fmt, config, as_of, keep_html)
     if slug and len(items) != 1:
-        raise ValueError("--slug names one file; this source has "
-                         f"{len(items)} items")
+        raise ValueError(f"--slug names one file; this source has {len(items)} items")
     report = ImportReport(notes=notes)
     known = imported_ids(site_dir)
     for item in items:

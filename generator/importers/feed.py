@@ -14,8 +14,9 @@ from generator.importers.model import Imported
 from generator.markup import plain_text
 
 
-def parse_feed(source: str, zone: ZoneInfo, as_of: datetime,
-               keep_html: bool = False) -> tuple[list[Imported], list[str]]:
+def parse_feed(
+    source: str, zone: ZoneInfo, as_of: datetime, keep_html: bool = False
+) -> tuple[list[Imported], list[str]]:
     """Every entry of the feed at source (a path or URL), and notes on what was left out."""
     import feedparser  # only imports need it; builds do not
 
@@ -24,8 +25,9 @@ def parse_feed(source: str, zone: ZoneInfo, as_of: datetime,
         raise ValueError(f"{source}: not a readable feed ({parsed.get('bozo_exception')})")
     notes = []
     if parsed.bozo:
-        notes.append(f"{source}: the feed is malformed ({parsed.get('bozo_exception')}); "
-                     "read what could be read")
+        notes.append(
+            f"{source}: the feed is malformed ({parsed.get('bozo_exception')}); read what could be read"
+        )
     items = []
     for n, entry in enumerate(parsed.entries, start=1):
         item, entry_notes = _entry(entry, zone, as_of, keep_html)
@@ -69,15 +71,19 @@ def _entry(entry, zone: ZoneInfo, as_of: datetime, keep_html: bool):
     body, body_notes = convert_body(body_html, keep_html)
     notes += body_notes
     image = _image(entry, notes)
-    fields = {"title": title, "date": published, "category": terms[0] if terms else None,
-              "tags": terms[1:] or None, "author": authors or None,
-              "summary": summary if summary and summary not in plain_text(body_html) else None,
-              "image": image,
-              "updated": updated if updated and updated > published else None}
+    fields = {
+        "title": title,
+        "date": published,
+        "category": terms[0] if terms else None,
+        "tags": terms[1:] or None,
+        "author": authors or None,
+        "summary": summary if summary and summary not in plain_text(body_html) else None,
+        "image": image,
+        "updated": updated if updated and updated > published else None,
+    }
     if entry.get("comments"):
         notes.append("comments link not imported")
-    return Imported("article", fields, body or title, entry.get("id") or entry.get("link")
-                    or title), notes
+    return Imported("article", fields, body or title, entry.get("id") or entry.get("link") or title), notes
 
 
 def _image(entry, notes: list[str]) -> str | None:

@@ -12,13 +12,27 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-_BLOCKS = {"p", "div", "section", "article", "figure", "figcaption", "header", "footer",
-           "main", "aside"}
+_BLOCKS = {"p", "div", "section", "article", "figure", "figcaption", "header", "footer", "main", "aside"}
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
-_INLINE_MARK = {"strong": "**", "b": "**", "em": "*", "i": "*", "code": "`", "del": "~~",
-                "s": "~~"}
-_TRANSPARENT = {"span", "u", "small", "sup", "sub", "abbr", "cite", "time", "mark", "font",
-                "picture", "source", "html", "body", "tbody", "thead"}
+_INLINE_MARK = {"strong": "**", "b": "**", "em": "*", "i": "*", "code": "`", "del": "~~", "s": "~~"}
+_TRANSPARENT = {
+    "span",
+    "u",
+    "small",
+    "sup",
+    "sub",
+    "abbr",
+    "cite",
+    "time",
+    "mark",
+    "font",
+    "picture",
+    "source",
+    "html",
+    "body",
+    "tbody",
+    "thead",
+}
 _DROPPED = {"script", "style", "noscript", "template", "head"}
 _VOID = {"br", "img", "hr", "source", "input", "meta", "link", "wbr", "col", "embed"}
 _ESCAPE = re.compile(r"([\\`*_\[\]<>])")
@@ -94,9 +108,12 @@ def _blocks(node: Node, conv: Conversion, depth: int = 0) -> str:
 
     for child in node.children:
         tag = child.tag if isinstance(child, Node) else None
-        if tag in _BLOCKS or tag in _HEADINGS or tag in ("ul", "ol", "blockquote", "pre",
-                                                         "hr", "table", "iframe", "video",
-                                                         "audio") or tag in _DROPPED:
+        if (
+            tag in _BLOCKS
+            or tag in _HEADINGS
+            or tag in ("ul", "ol", "blockquote", "pre", "hr", "table", "iframe", "video", "audio")
+            or tag in _DROPPED
+        ):
             flush()
             out.append(_block(child, conv, depth))
         else:

@@ -14,19 +14,49 @@ from datetime import datetime, timedelta
 
 from generator.importers.model import Imported
 
-MENU_ITEMS = {"about us", "about", "contact", "contact us", "home", "menu", "search",
-              "sobre nosotros", "quiénes somos", "contacto", "inicio", "buscar",
-              "subscribe", "suscríbete", "log in", "iniciar sesión"}
+MENU_ITEMS = {
+    "about us",
+    "about",
+    "contact",
+    "contact us",
+    "home",
+    "menu",
+    "search",
+    "sobre nosotros",
+    "quiénes somos",
+    "contacto",
+    "inicio",
+    "buscar",
+    "subscribe",
+    "suscríbete",
+    "log in",
+    "iniciar sesión",
+}
 IMAGE_LABELS = {"featured image", "imagen destacada", "image", "imagen", "photo", "foto"}
 _CATEGORY = re.compile(r"^[•·▪●|]\s*(.+)$")
 _BYLINE = re.compile(r"^(?:by|por|written by|escrito por)\s+(.+)$", re.I)
 _DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)+/?$")
-_UNITS = {"second": 1, "segundo": 1, "minute": 60, "minuto": 60, "min": 60, "hour": 3600,
-          "hora": 3600, "day": 86400, "día": 86400, "dia": 86400, "week": 604800,
-          "semana": 604800, "month": 2592000, "mes": 2592000, "year": 31536000,
-          "año": 31536000}
-_AGO = re.compile(r"^(?:(\d+|an?|one|un|una)\s+(\w+?)(?:s|es)?\s+ago|hace\s+(\d+|un|una)\s+(\w+?)(?:s|es)?)$",
-                  re.I)
+_UNITS = {
+    "second": 1,
+    "segundo": 1,
+    "minute": 60,
+    "minuto": 60,
+    "min": 60,
+    "hour": 3600,
+    "hora": 3600,
+    "day": 86400,
+    "día": 86400,
+    "dia": 86400,
+    "week": 604800,
+    "semana": 604800,
+    "month": 2592000,
+    "mes": 2592000,
+    "year": 31536000,
+    "año": 31536000,
+}
+_AGO = re.compile(
+    r"^(?:(\d+|an?|one|un|una)\s+(\w+?)(?:s|es)?\s+ago|hace\s+(\d+|un|una)\s+(\w+?)(?:s|es)?)$", re.I
+)
 _ABSOLUTE_FORMATS = ("%B %d, %Y", "%d %B %Y", "%Y-%m-%d", "%d/%m/%Y", "%b %d, %Y")
 
 
@@ -53,31 +83,38 @@ def parse_relative_date(text: str, as_of: datetime) -> datetime | None:
     return None
 
 
-def parse_scraped(text: str, as_of: datetime, source_name: str,
-                  site_names: tuple[str, ...] = ()) -> tuple[Imported, list[str]]:
+def parse_scraped(
+    text: str, as_of: datetime, source_name: str, site_names: tuple[str, ...] = ()
+) -> tuple[Imported, list[str]]:
     """One article from scraped page text, and notes on what could not be mapped.
 
     site_names are names the page may show as its masthead (the site's title).
     """
     blocks = _blocks(text.replace("\r\n", "\n"))
-    found: dict = {"categories": [], "authors": [], "date": None, "headline": "",
-                   "names": {n.lower() for n in site_names}}
+    found: dict = {
+        "categories": [],
+        "authors": [],
+        "date": None,
+        "headline": "",
+        "names": {n.lower() for n in site_names},
+    }
     notes: list[str] = []
     start = _read_chrome(blocks, as_of, found, notes)
     if not found["headline"]:
-        raise ValueError(f"{source_name}: no headline found (expected one line before the "
-                         "first paragraph)")
+        raise ValueError(f"{source_name}: no headline found (expected one line before the first paragraph)")
     paragraphs = [" ".join(block) for block in blocks[start:]]
     if not paragraphs:
         raise ValueError(f"{source_name}: no body paragraphs after the headline")
     if found["date"] is None:
         notes.append(f"{source_name}: no date line found; dated {as_of.isoformat()}")
-    fields = {"title": found["headline"], "date": found["date"] or as_of,
-              "category": found["categories"][0] if found["categories"] else None,
-              "tags": found["categories"][1:] or None,
-              "author": found["authors"] or None}
-    key = hashlib.blake2b((found["headline"] + "\n" + paragraphs[0]).encode(),
-                          digest_size=8).hexdigest()
+    fields = {
+        "title": found["headline"],
+        "date": found["date"] or as_of,
+        "category": found["categories"][0] if found["categories"] else None,
+        "tags": found["categories"][1:] or None,
+        "author": found["authors"] or None,
+    }
+    key = hashlib.blake2b((found["headline"] + "\n" + paragraphs[0]).encode(), digest_size=8).hexdigest()
     return Imported("article", fields, "\n\n".join(paragraphs), f"text:{key}"), notes
 
 
@@ -94,8 +131,7 @@ def _blocks(text: str) -> list[list[str]]:
     return blocks
 
 
-def _read_chrome(blocks: list[list[str]], as_of: datetime, found: dict,
-                 notes: list[str]) -> int:
+def _read_chrome(blocks: list[list[str]], as_of: datetime, found: dict, notes: list[str]) -> int:
     """Find the headline: the last line of the first block that is not all chrome.
 
     Returns the index of the first body block. Lines of that block above the headline
@@ -116,16 +152,15 @@ def _chrome_line(line: str, as_of: datetime, found: dict, notes: list[str]) -> b
     if low in MENU_ITEMS:
         return True
     if low in IMAGE_LABELS:
-        notes.append(f"featured image: the text names one (`{line}`) but carries no file; "
-                     "add `image:` by hand")
+        notes.append(
+            f"featured image: the text names one (`{line}`) but carries no file; add `image:` by hand"
+        )
         return True
     if m := _CATEGORY.match(line):
-        found["categories"] += [c.strip() for c in re.split(r"\s*[•·▪●|]\s*", m.group(1))
-                                if c.strip()]
+        found["categories"] += [c.strip() for c in re.split(r"\s*[•·▪●|]\s*", m.group(1)) if c.strip()]
         return True
     if m := _BYLINE.match(line):
-        found["authors"] += [a.strip() for a in re.split(r",\s*|\s+(?:and|y)\s+", m.group(1))
-                             if a.strip()]
+        found["authors"] += [a.strip() for a in re.split(r",\s*|\s+(?:and|y)\s+", m.group(1)) if a.strip()]
         return True
     when = parse_relative_date(line, as_of)
     if when is not None:

@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 from generator.importers.feed import convert_body
 from generator.importers.model import Imported
 
-NS = {"wp": "http://wordpress.org/export/1.2/",
-      "content": "http://purl.org/rss/1.0/modules/content/",
-      "excerpt": "http://wordpress.org/export/1.2/excerpt/",
-      "dc": "http://purl.org/dc/elements/1.1/"}
+NS = {
+    "wp": "http://wordpress.org/export/1.2/",
+    "content": "http://purl.org/rss/1.0/modules/content/",
+    "excerpt": "http://wordpress.org/export/1.2/excerpt/",
+    "dc": "http://purl.org/dc/elements/1.1/",
+}
 # WordPress statuses: only `publish` is public; `future` is published at its date, which
 # the build's scheduling already does.
 DRAFT_STATUSES = {"draft", "pending", "private", "auto-draft"}
@@ -26,17 +28,21 @@ def is_wxr(head: bytes) -> bool:
     return b"wordpress.org/export/" in head
 
 
-def parse_wxr(data: bytes, zone: ZoneInfo, keep_html: bool = False
-              ) -> tuple[list[Imported], list[str]]:
+def parse_wxr(data: bytes, zone: ZoneInfo, keep_html: bool = False) -> tuple[list[Imported], list[str]]:
     """Posts and pages of a WXR file, and notes on everything that was not imported."""
     channel = ElementTree.fromstring(data).find("channel")
     if channel is None:
         raise ValueError("not a WordPress export: no <channel>")
     _fix_namespace(channel)
-    authors = {_text(a, "wp:author_login"): _text(a, "wp:author_display_name")
-               or _text(a, "wp:author_login") for a in channel.findall("wp:author", NS)}
-    attachments = {_text(i, "wp:post_id"): _text(i, "wp:attachment_url")
-                   for i in channel.findall("item") if _text(i, "wp:post_type") == "attachment"}
+    authors = {
+        _text(a, "wp:author_login"): _text(a, "wp:author_display_name") or _text(a, "wp:author_login")
+        for a in channel.findall("wp:author", NS)
+    }
+    attachments = {
+        _text(i, "wp:post_id"): _text(i, "wp:attachment_url")
+        for i in channel.findall("item")
+        if _text(i, "wp:post_type") == "attachment"
+    }
     items: list[Imported] = []
     notes: list[str] = []
     skipped: Counter[str] = Counter()
@@ -56,8 +62,7 @@ def parse_wxr(data: bytes, zone: ZoneInfo, keep_html: bool = False
 def _fix_namespace(channel) -> None:
     """Older exports use export/1.0/ or 1.1/; read them as 1.2."""
     for el in channel.iter():
-        if isinstance(el.tag, str) and "wordpress.org/export/1." in el.tag \
-                and "/excerpt/" not in el.tag:
+        if isinstance(el.tag, str) and "wordpress.org/export/1." in el.tag and "/excerpt/" not in el.tag:
             el.tag = re.sub(r"wordpress\.org/export/1\.\d/", "wordpress.org/export/1.2/", el.tag)
 
 
@@ -74,11 +79,11 @@ def _item(item, kind: str, authors: dict, attachments: dict, zone: ZoneInfo, kee
     body_html = _paragraphs(_BLOCK_COMMENT.sub("", _text(item, "content:encoded")))
     body, body_notes = convert_body(body_html, keep_html)
     notes += body_notes
-    named = [c.text.strip() for c in item.findall("category")
-             if c.get("domain") == "category" and c.text]
+    named = [c.text.strip() for c in item.findall("category") if c.get("domain") == "category" and c.text]
     categories = [c for c in named if c != "Uncategorized"] or None
-    tags = [c.text.strip() for c in item.findall("category")
-            if c.get("domain") == "post_tag" and c.text] or None
+    tags = [
+        c.text.strip() for c in item.findall("category") if c.get("domain") == "post_tag" and c.text
+    ] or None
     login = _text(item, "dc:creator")
     meta = {_text(m, "wp:meta_key"): _text(m, "wp:meta_value") for m in item.findall("wp:postmeta", NS)}
     image = attachments.get(meta.get("_thumbnail_id", ""), "") or None
@@ -86,12 +91,22 @@ def _item(item, kind: str, authors: dict, attachments: dict, zone: ZoneInfo, kee
     if comments:
         notes.append(f"{comments} comment(s) not imported")
     slug = _text(item, "wp:post_name") or None
-    fields: dict[str, object] = {"title": title, "slug": slug, "draft": True if status in DRAFT_STATUSES else None}
+    fields: dict[str, object] = {
+        "title": title,
+        "slug": slug,
+        "draft": True if status in DRAFT_STATUSES else None,
+    }
     if kind == "post":
-        fields = {"title": title, "date": when, "category": categories[0] if categories else None,
-                  "tags": (categories[1:] + (tags or [])) if categories else tags,
-                  "author": authors.get(login, login) or None,
-                  "summary": _text(item, "excerpt:encoded") or None, "image": image, **fields}
+        fields = {
+            "title": title,
+            "date": when,
+            "category": categories[0] if categories else None,
+            "tags": (categories[1:] + (tags or [])) if categories else tags,
+            "author": authors.get(login, login) or None,
+            "summary": _text(item, "excerpt:encoded") or None,
+            "image": image,
+            **fields,
+        }
     identity = _text(item, "guid") or f"wp:{_text(item, 'wp:post_id')}"
     return Imported(kind, fields, body or title, identity), notes
 

@@ -46,8 +46,10 @@ class Rss(_Feed):
 
     def routes(self, site: Site) -> list[tuple[str, tuple]]:
         found: list[tuple[str, tuple]] = [(SITE_RSS, ("site",))]
-        found += [(section_feed_route(term.route), ("category", slug))
-                  for slug, term in site.terms["category"].items()]
+        found += [
+            (section_feed_route(term.route), ("category", slug))
+            for slug, term in site.terms["category"].items()
+        ]
         return found
 
 
@@ -102,8 +104,16 @@ def render_feed(site: Site, output: Output, format: str) -> bytes:  # noqa: A002
     data = fg.atom_str(pretty=True) if format == "atom" else fg.rss_str(pretty=True)
     problems = check_feed(data, format)
     if problems:
-        raise BuildError([Problem(output.path, None, "the feed would be invalid: "
-                                  + "; ".join(problems), "please report this as a newsgen bug")])
+        raise BuildError(
+            [
+                Problem(
+                    output.path,
+                    None,
+                    "the feed would be invalid: " + "; ".join(problems),
+                    "please report this as a newsgen bug",
+                )
+            ]
+        )
     return data
 
 
@@ -126,16 +136,21 @@ def _add_entry(fg: FeedGenerator, site: Site, article) -> None:
     for name in article.categories:
         entry.category(term=xml_safe(name))
     if article.image:
-        image = article.image if "://" in article.image \
-            else to_abs_url(config, article.image.lstrip("/"))
+        image = article.image if "://" in article.image else to_abs_url(config, article.image.lstrip("/"))
         entry.enclosure(image, 0, _image_type(image))
 
 
 def _image_type(url: str) -> str:
     ext = url.rsplit(".", 1)[-1].lower()
-    return {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
-            "webp": "image/webp", "svg": "image/svg+xml", "avif": "image/avif"}.get(ext,
-                                                                               "image/jpeg")
+    return {
+        "jpg": "image/jpeg",
+        "jpeg": "image/jpeg",
+        "png": "image/png",
+        "gif": "image/gif",
+        "webp": "image/webp",
+        "svg": "image/svg+xml",
+        "avif": "image/avif",
+    }.get(ext, "image/jpeg")
 
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
@@ -154,8 +169,11 @@ def _check_rss(root) -> list[str]:
     channel = root.find("channel")
     if root.tag != "rss" or channel is None:
         return ["no <rss><channel>"]
-    problems = [f"channel has no <{name}>" for name in ("title", "link", "description")
-                if not (channel.findtext(name) or "").strip()]
+    problems = [
+        f"channel has no <{name}>"
+        for name in ("title", "link", "description")
+        if not (channel.findtext(name) or "").strip()
+    ]
     for n, item in enumerate(channel.findall("item"), start=1):
         if not (item.findtext("title") or item.findtext("description")):
             problems.append(f"item {n} has neither title nor description")
@@ -172,8 +190,11 @@ def _check_rss(root) -> list[str]:
 def _check_atom(root) -> list[str]:
     if root.tag != f"{_ATOM}feed":
         return ["no Atom <feed>"]
-    problems = [f"feed has no <{name}>" for name in ("id", "title", "updated")
-                if not (root.findtext(f"{_ATOM}{name}") or "").strip()]
+    problems = [
+        f"feed has no <{name}>"
+        for name in ("id", "title", "updated")
+        if not (root.findtext(f"{_ATOM}{name}") or "").strip()
+    ]
     for n, entry in enumerate(root.findall(f"{_ATOM}entry"), start=1):
         for name in ("id", "title", "updated"):
             if not (entry.findtext(f"{_ATOM}{name}") or "").strip():

@@ -43,25 +43,34 @@ class Home(HtmlKind):
         site, per_page = planner.site, planner.site.config.per_page
         ld, total = site.list_digests, _pages(len(site.articles), per_page)
         for n in range(1, total + 1):
-            shown = _home_shown(site) if n == 1 else ld[(n - 1) * per_page:n * per_page]
+            shown = _home_shown(site) if n == 1 else ld[(n - 1) * per_page : n * per_page]
             yield planner.output(self, output_path(page_route("", n)), (n,), total, shown)
 
     def context(self, rendering: Rendering, number: int) -> dict:
         site, per_page = rendering.site, rendering.site.config.per_page
         pager = rendering.templates.pager(site.articles, "", number)
-        sections = [(t, [site.articles[i] for i in t.articles[:site.config.home_sections]])
-                    for t in site.terms["category"].values()]
-        return {"pager": pager, "lead": pager.items[0] if pager.items else None,
-                "latest": pager.items[1:per_page], "sections": sections,
-                "page_url": pager.url, "is_home": True,
-                "structured_data": [structured.organization(site.config)] if number == 1 else []}
+        sections = [
+            (t, [site.articles[i] for i in t.articles[: site.config.home_sections]])
+            for t in site.terms["category"].values()
+        ]
+        return {
+            "pager": pager,
+            "lead": pager.items[0] if pager.items else None,
+            "latest": pager.items[1:per_page],
+            "sections": sections,
+            "page_url": pager.url,
+            "is_home": True,
+            "structured_data": [structured.organization(site.config)] if number == 1 else [],
+        }
 
 
 def _home_shown(site: Site) -> tuple:
     ld = site.list_digests
-    sections = [(t.name, [ld[i] for i in t.articles[:site.config.home_sections]])
-                for t in site.terms["category"].values()]
-    return ld[:site.config.per_page], sections
+    sections = [
+        (t.name, [ld[i] for i in t.articles[: site.config.home_sections]])
+        for t in site.terms["category"].values()
+    ]
+    return ld[: site.config.per_page], sections
 
 
 class ArticlePage(HtmlKind):
@@ -75,18 +84,27 @@ class ArticlePage(HtmlKind):
         site = planner.site
         a, ld = site.articles[index], site.list_digests
         category = site.category_of(a)
-        return planner.output(self, output_path(a.route), (index,), a.digest,
-                              [ld[j] for j in site.related[index]],
-                              (category.name, category.route) if category else ())
+        return planner.output(
+            self,
+            output_path(a.route),
+            (index,),
+            a.digest,
+            [ld[j] for j in site.related[index]],
+            (category.name, category.route) if category else (),
+        )
 
     def context(self, rendering: Rendering, index: int) -> dict:
         site = rendering.site
         article = site.articles[index]
         page_url = to_url(site.config, article.route)
         category = site.category_of(article)
-        return {"article": article, "page_url": page_url, "category": category,
-                "related": [site.articles[j] for j in site.related[index]],
-                "structured_data": structured.article(site, article, category, page_url)}
+        return {
+            "article": article,
+            "page_url": page_url,
+            "category": category,
+            "related": [site.articles[j] for j in site.related[index]],
+            "structured_data": structured.article(site, article, category, page_url),
+        }
 
 
 class StandalonePage(HtmlKind):
@@ -118,8 +136,11 @@ class TermIndex(HtmlKind):
 
     def context(self, rendering: Rendering, kind: str) -> dict:
         config = rendering.site.config
-        return {"kind": kind, "terms": list(rendering.site.terms[kind].values()),
-                "page_url": to_url(config, index_route(config, kind))}
+        return {
+            "kind": kind,
+            "terms": list(rendering.site.terms[kind].values()),
+            "page_url": to_url(config, index_route(config, kind)),
+        }
 
 
 class Listing(HtmlKind):
@@ -134,11 +155,17 @@ class Listing(HtmlKind):
             for slug, term in terms.items():
                 total = _pages(len(term.articles), per_page)
                 for n in range(1, total + 1):
-                    chunk = term.articles[(n - 1) * per_page:n * per_page]
+                    chunk = term.articles[(n - 1) * per_page : n * per_page]
                     # The story count is shown too ("12 stories"): it changes without the chunk.
-                    yield planner.output(self, output_path(page_route(term.route, n)),
-                                         (kind, slug, n), term.name, total, len(term.articles),
-                                         [ld[i] for i in chunk])
+                    yield planner.output(
+                        self,
+                        output_path(page_route(term.route, n)),
+                        (kind, slug, n),
+                        term.name,
+                        total,
+                        len(term.articles),
+                        [ld[i] for i in chunk],
+                    )
 
     def context(self, rendering: Rendering, kind: str, slug: str, number: int) -> dict:
         site = rendering.site
@@ -146,8 +173,7 @@ class Listing(HtmlKind):
         articles = [site.articles[i] for i in term.articles]
         pager = rendering.templates.pager(articles, term.route, number)
         feed = to_url(site.config, section_feed_route(term.route)) if kind == "category" else ""
-        return {"kind": kind, "term": term, "pager": pager, "page_url": pager.url,
-                "term_feed_url": feed}
+        return {"kind": kind, "term": term, "pager": pager, "page_url": pager.url, "term_feed_url": feed}
 
 
 class NotFound(HtmlKind):
@@ -163,5 +189,4 @@ class NotFound(HtmlKind):
         return {"page_url": to_url(rendering.site.config, "404.html")}
 
 
-KINDS: tuple[OutputKind, ...] = (Home(), ArticlePage(), StandalonePage(), TermIndex(),
-                                 Listing(), NotFound())
+KINDS: tuple[OutputKind, ...] = (Home(), ArticlePage(), StandalonePage(), TermIndex(), Listing(), NotFound())

@@ -65,13 +65,15 @@ def replan(previous: Plan | None, site: Site, theme: Theme, kinds: Registry) -> 
     edited = _body_edits(previous, planner, kinds)
     if previous is None or edited is None:
         return Plan.full(planner, kinds)
-    segments = tuple(_segment(kind, old, planner, edited)
-                     for kind, old in zip(kinds, previous.segments, strict=True))
+    segments = tuple(
+        _segment(kind, old, planner, edited) for kind, old in zip(kinds, previous.segments, strict=True)
+    )
     return Plan(site, planner.navigation, kinds.names, segments)
 
 
-def _segment(kind: OutputKind, old: tuple[Output, ...], planner: Planner,
-             edited: list[int]) -> tuple[Output, ...]:
+def _segment(
+    kind: OutputKind, old: tuple[Output, ...], planner: Planner, edited: list[int]
+) -> tuple[Output, ...]:
     if kind.shows & ALWAYS_PLANNED:
         return tuple(kind.plan(planner))
     if Facet.BODY not in kind.shows or not edited:
@@ -88,19 +90,20 @@ def _body_edits(previous: Plan | None, planner: Planner, kinds: Registry) -> lis
     """Indices of the articles that differ from the previous plan's model only in their
     body fields, when nothing else differs; None when anything else may."""
     site = planner.site
-    if previous is None or previous.navigation != planner.navigation \
-            or previous.kinds != kinds.names:
+    if previous is None or previous.navigation != planner.navigation or previous.kinds != kinds.names:
         return None
     old = previous.site
-    if len(site.articles) != len(old.articles) or \
-            any(getattr(site, name) is not getattr(old, name) for name in _SHARED):
+    if len(site.articles) != len(old.articles) or any(
+        getattr(site, name) is not getattr(old, name) for name in _SHARED
+    ):
         return None
-    edited = [i for i, (a, b) in enumerate(zip(site.articles, old.articles, strict=True))
-              if a is not b]
+    edited = [i for i, (a, b) in enumerate(zip(site.articles, old.articles, strict=True)) if a is not b]
     for i in edited:
         new, was = site.articles[i], old.articles[i]
-        if replace(new, **_BLANK_BODY) != replace(was, **_BLANK_BODY) \
-                or list_digest(new) != site.list_digests[i]:
+        if (
+            replace(new, **_BLANK_BODY) != replace(was, **_BLANK_BODY)
+            or list_digest(new) != site.list_digests[i]
+        ):
             return None  # a list field moved (reading time follows the body's length)
     return edited
 
@@ -112,9 +115,14 @@ def check_unique_paths(outputs: list[Output]) -> None:
     for o in outputs:
         key = o.path.casefold()
         if key in seen and seen[key] != o.kind + repr(o.key):
-            problems.append(Problem(o.path, None, "two outputs would be written to this file "
-                                    f"({seen[key]} and {o.kind} {o.key})",
-                                    "rename the static file or change the slug"))
+            problems.append(
+                Problem(
+                    o.path,
+                    None,
+                    f"two outputs would be written to this file ({seen[key]} and {o.kind} {o.key})",
+                    "rename the static file or change the slug",
+                )
+            )
         seen.setdefault(key, o.kind + repr(o.key))
     if problems:
         raise BuildError(problems)

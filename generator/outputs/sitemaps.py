@@ -30,8 +30,10 @@ class Robots(OutputKind):
 
     def render(self, output: Output, rendering: Rendering) -> bytes:
         config = rendering.site.config
-        return (f"User-agent: *\nAllow: /\n\nSitemap: {to_abs_url(config, SITEMAP)}\n"
-                f"Sitemap: {to_abs_url(config, NEWS_SITEMAP)}\n").encode()
+        return (
+            f"User-agent: *\nAllow: /\n\nSitemap: {to_abs_url(config, SITEMAP)}\n"
+            f"Sitemap: {to_abs_url(config, NEWS_SITEMAP)}\n"
+        ).encode()
 
 
 class Sitemap(OutputKind):
@@ -42,7 +44,7 @@ class Sitemap(OutputKind):
 
     def plan(self, planner: Planner):
         entries = sitemap_entries(planner.site)
-        chunks = [entries[i:i + SITEMAP_LIMIT] for i in range(0, len(entries), SITEMAP_LIMIT)]
+        chunks = [entries[i : i + SITEMAP_LIMIT] for i in range(0, len(entries), SITEMAP_LIMIT)]
         if len(chunks) <= 1:
             yield planner.output(self, SITEMAP, ("all",), entries)
             return
@@ -58,7 +60,7 @@ class Sitemap(OutputKind):
             return _xml("sitemapindex", body).encode()
         entries = sitemap_entries(rendering.site)
         if part == "part":
-            entries = entries[(number[0] - 1) * SITEMAP_LIMIT:number[0] * SITEMAP_LIMIT]
+            entries = entries[(number[0] - 1) * SITEMAP_LIMIT : number[0] * SITEMAP_LIMIT]
         body = "".join(_url(to_abs_url(config, rel), lastmod) for rel, lastmod in entries)
         return _xml("urlset", body).encode()
 
@@ -111,9 +113,11 @@ def _url(loc: str, lastmod: str) -> str:
 
 
 def _xml(root: str, body: str, extra_ns: str = "") -> str:
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<{root} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"{extra_ns}>\n'
-            f"{body}</{root}>\n")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<{root} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"{extra_ns}>\n'
+        f"{body}</{root}>\n"
+    )
 
 
 def _news(site: Site) -> str:
@@ -121,12 +125,14 @@ def _news(site: Site) -> str:
     ns = ' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"'
     body = ""
     for a in recent_articles(site):
-        body += (f"<url><loc>{escape(to_abs_url(config, a.route))}</loc><news:news>"
-                 f"<news:publication><news:name>{escape(xml_safe(config.title))}</news:name>"
-                 f"<news:language>{escape(a.lang or config.language)}</news:language>"
-                 f"</news:publication>"
-                 f"<news:publication_date>{a.date.isoformat()}</news:publication_date>"
-                 f"<news:title>{escape(xml_safe(a.title))}</news:title></news:news></url>\n")
+        body += (
+            f"<url><loc>{escape(to_abs_url(config, a.route))}</loc><news:news>"
+            f"<news:publication><news:name>{escape(xml_safe(config.title))}</news:name>"
+            f"<news:language>{escape(a.lang or config.language)}</news:language>"
+            f"</news:publication>"
+            f"<news:publication_date>{a.date.isoformat()}</news:publication_date>"
+            f"<news:title>{escape(xml_safe(a.title))}</news:title></news:news></url>\n"
+        )
     return _xml("urlset", body, ns)
 
 

@@ -22,8 +22,7 @@ class Static(OutputKind):
         for folder in planner.theme.static_dirs():
             for path in sorted(p for p in folder.rglob("*") if p.is_file()):
                 st = path.stat()
-                files[path.relative_to(folder).as_posix()] = (str(path),
-                                                             f"{st.st_size}:{st.st_mtime_ns}")
+                files[path.relative_to(folder).as_posix()] = (str(path), f"{st.st_size}:{st.st_mtime_ns}")
         for s in planner.site.statics:
             files[s.rel] = (s.source, s.stamp)
         for rel, (source, stamp) in sorted(files.items()):

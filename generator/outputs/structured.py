@@ -23,8 +23,12 @@ def publisher(config: SiteConfig) -> dict:
 
 def organization(config: SiteConfig) -> dict:
     """The newsroom itself, for the front page."""
-    found: dict = {"@context": SCHEMA, "@type": "NewsMediaOrganization",
-                   "name": config.publisher, "url": link_abs_url(config, "")}
+    found: dict = {
+        "@context": SCHEMA,
+        "@type": "NewsMediaOrganization",
+        "name": config.publisher,
+        "url": link_abs_url(config, ""),
+    }
     if config.logo:
         found["logo"] = asset_abs_url(config, config.logo)
     if config.description:
@@ -34,16 +38,23 @@ def organization(config: SiteConfig) -> dict:
 
 def article(site: Site, story: Article, category: Term | None, page_url: str) -> list[dict]:
     """NewsArticle and BreadcrumbList for one story's page."""
-    return [news_article(site, story, category, page_url),
-            breadcrumbs(site.config, story, category, page_url)]
+    return [
+        news_article(site, story, category, page_url),
+        breadcrumbs(site.config, story, category, page_url),
+    ]
 
 
 def news_article(site: Site, story: Article, category: Term | None, page_url: str) -> dict:
     config = site.config
     by = publisher(config)
-    authors = [{"@type": "Organization" if name == config.publisher else "Person",
-                "name": name, "url": link_abs_url(config, _author_url(site, name))}
-               for name in story.authors]
+    authors = [
+        {
+            "@type": "Organization" if name == config.publisher else "Person",
+            "name": name,
+            "url": link_abs_url(config, _author_url(site, name)),
+        }
+        for name in story.authors
+    ]
     found: dict = {
         "@context": SCHEMA,
         "@type": "NewsArticle",
@@ -67,14 +78,15 @@ def news_article(site: Site, story: Article, category: Term | None, page_url: st
     return found
 
 
-def breadcrumbs(config: SiteConfig, story: Article, category: Term | None,
-                page_url: str) -> dict:
+def breadcrumbs(config: SiteConfig, story: Article, category: Term | None, page_url: str) -> dict:
     trail = [(config.title, link_abs_url(config, ""))]
     if category:
         trail.append((category.name, link_abs_url(config, to_url(config, category.route))))
     trail.append((story.title, link_abs_url(config, page_url)))
-    items = [{"@type": "ListItem", "position": n, "name": name, "item": link}
-             for n, (name, link) in enumerate(trail, start=1)]
+    items = [
+        {"@type": "ListItem", "position": n, "name": name, "item": link}
+        for n, (name, link) in enumerate(trail, start=1)
+    ]
     return {"@context": SCHEMA, "@type": "BreadcrumbList", "itemListElement": items}
 
 

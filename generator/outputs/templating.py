@@ -82,9 +82,16 @@ class Templates:
         try:
             text = self.env.get_template(template).render(context)
         except jinja2.TemplateSyntaxError as exc:
-            raise BuildError([Problem(exc.filename or exc.name or template, exc.lineno,
-                                      f"template error: {exc.message}",
-                                      "fix the template syntax on that line")]) from None
+            raise BuildError(
+                [
+                    Problem(
+                        exc.filename or exc.name or template,
+                        exc.lineno,
+                        f"template error: {exc.message}",
+                        "fix the template syntax on that line",
+                    )
+                ]
+            ) from None
         except jinja2.TemplateError as exc:
             raise BuildError([_template_problem(exc, template, path)]) from None
         return text.encode("utf-8")
@@ -94,9 +101,14 @@ class Templates:
         per_page = self.site.config.per_page
         total = max(1, math.ceil(len(items) / per_page))
         link = lambda n: to_url(self.site.config, page_route(first_route, n))  # noqa: E731
-        return Pager(number, total, list(items[(number - 1) * per_page:number * per_page]),
-                     link(number), link(number - 1) if number > 1 else "",
-                     link(number + 1) if number < total else "")
+        return Pager(
+            number,
+            total,
+            list(items[(number - 1) * per_page : number * per_page]),
+            link(number),
+            link(number - 1) if number > 1 else "",
+            link(number + 1) if number < total else "",
+        )
 
     # Globals available to every template.
     def _globals(self) -> dict:
@@ -105,8 +117,9 @@ class Templates:
             "site": config,
             "menu": site.menu,
             # Only names and links: every page shows them, so they are in every fingerprint.
-            "categories": [NavLink(t.name, t.slug, to_url(config, t.route))
-                           for t in site.terms["category"].values()],
+            "categories": [
+                NavLink(t.name, t.slug, to_url(config, t.route)) for t in site.terms["category"].values()
+            ],
             "url": lambda rel: to_url(config, rel.lstrip("/")),
             # "/news/x/" is already a link (it starts with the base path); "x/" is a route.
             "abs_url": lambda link: link_abs_url(config, link),
@@ -146,8 +159,9 @@ class Templates:
     def _reads_only_globals(self, name: str) -> bool:
         assert self.env.loader is not None  # make_environment always gives one
         tree = self.env.parse(self.env.loader.get_source(self.env, name)[0])
-        return not list(jinja2.meta.find_referenced_templates(tree)) and \
-            jinja2.meta.find_undeclared_variables(tree) <= set(self.env.globals)
+        return not list(
+            jinja2.meta.find_referenced_templates(tree)
+        ) and jinja2.meta.find_undeclared_variables(tree) <= set(self.env.globals)
 
     def _card(self, article, *args, **kwargs):
         """The theme's `card` macro, rendered once per article and arguments.
@@ -173,8 +187,7 @@ class Templates:
         url = self._term_urls.get((kind, name))
         if url is None:
             term = self.site.terms[kind].get(self.site.slug(name))
-            url = self._term_urls[(kind, name)] = to_url(self.site.config, term.route) \
-                if term else ""
+            url = self._term_urls[(kind, name)] = to_url(self.site.config, term.route) if term else ""
         return url
 
     def _translate(self, key: str, lang: str = "", **values) -> str:
@@ -191,8 +204,13 @@ class Templates:
         pattern = self._text(lang, f"{style}_format")
         if pattern == f"{style}_format":
             pattern = "{day} {month} {year}"
-        return pattern.format(day=when.day, month=self._month(when.month, lang), year=when.year,
-                              time=f"{when.hour:02d}:{when.minute:02d}", zone=when.tzname() or "")
+        return pattern.format(
+            day=when.day,
+            month=self._month(when.month, lang),
+            year=when.year,
+            time=f"{when.hour:02d}:{when.minute:02d}",
+            zone=when.tzname() or "",
+        )
 
     def _format_month(self, key: str, lang: str = "") -> str:
         """An archive month key ("2026-11") as a localised heading ("November 2026")."""
@@ -223,5 +241,9 @@ def _template_problem(exc: jinja2.TemplateError, template: str, path: str) -> Pr
         if frame.filename.endswith((".html", ".xml", ".txt")):
             name, line = frame.filename, frame.lineno
             break
-    return Problem(name, line, f"template error while rendering {path}: {exc}",
-                   "fix the template, or the content value it reads")
+    return Problem(
+        name,
+        line,
+        f"template error while rendering {path}: {exc}",
+        "fix the template, or the content value it reads",
+    )

@@ -4,5 +4,4 @@
 from generator.preview.handler import parse_host, resolve_request
 from generator.preview.session import LOOPBACK_NAMES, Preview, ServeOptions, make_builder
 
-__all__ = ["LOOPBACK_NAMES", "Preview", "ServeOptions", "make_builder", "parse_host",
-           "resolve_request"]
+__all__ = ["LOOPBACK_NAMES", "Preview", "ServeOptions", "make_builder", "parse_host", "resolve_request"]

@@ -8,6 +8,7 @@ import threading
 
 PING_SECONDS = 15  # a comment line this often lets the server notice closed tabs
 
+
 class Broadcaster:
     """Fans server-sent events out to every open tab, one queue per tab."""
 
@@ -40,6 +41,7 @@ class Broadcaster:
             self._closed = True
             for q in self._queues:
                 q.put(None)
+
 
 def sse_message(event: str, data: dict) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data)}\n\n".encode()

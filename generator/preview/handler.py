@@ -35,18 +35,38 @@ ALLOWED_METHODS = "GET, HEAD"
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 
 CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8", ".json": "application/json",
-    ".map": "application/json", ".xml": "application/xml; charset=utf-8",
-    ".xsl": "application/xml; charset=utf-8", ".txt": "text/plain; charset=utf-8",
-    ".md": "text/plain; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png",
-    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
-    ".avif": "image/avif", ".ico": "image/x-icon", ".woff2": "font/woff2",
-    ".woff": "font/woff", ".ttf": "font/ttf", ".otf": "font/otf", ".pdf": "application/pdf",
-    ".mp4": "video/mp4", ".webm": "video/webm", ".mp3": "audio/mpeg", ".ogg": "audio/ogg",
-    ".wasm": "application/wasm", ".webmanifest": "application/manifest+json",
+    ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".xml": "application/xml; charset=utf-8",
+    ".xsl": "application/xml; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".md": "text/plain; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".ico": "image/x-icon",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".pdf": "application/pdf",
+    ".mp4": "video/mp4",
+    ".webm": "video/webm",
+    ".mp3": "audio/mpeg",
+    ".ogg": "audio/ogg",
+    ".wasm": "application/wasm",
+    ".webmanifest": "application/manifest+json",
 }
+
 
 def script(name: str) -> str:
     """A browser script of this package (livereload.js, worker.js), as text."""
@@ -56,8 +76,11 @@ def script(name: str) -> str:
 # The shared worker: one event stream for all tabs (see worker.js).
 WORKER_JS = script("worker.js")
 
-FALLBACK_404 = (b"<!doctype html><html><head><meta charset=\"utf-8\"><title>Not found</title>"
-                b"</head><body><h1>Not found</h1></body></html>")
+FALLBACK_404 = (
+    b'<!doctype html><html><head><meta charset="utf-8"><title>Not found</title>'
+    b"</head><body><h1>Not found</h1></body></html>"
+)
+
 
 @dataclass(frozen=True)
 class Resolved:
@@ -66,6 +89,7 @@ class Resolved:
     file: Path | None = None  # the file to send
     rel: str = ""  # its path inside the output folder, as builds report it
     redirect: str = ""  # the Location to send instead
+
 
 def resolve_request(out_dir: Path, base_path: str, raw: str) -> Resolved:
     """Map a raw request path to a file strictly inside out_dir; anything odd is missing.
@@ -79,7 +103,7 @@ def resolve_request(out_dir: Path, base_path: str, raw: str) -> Resolved:
         return Resolved()
     if not path.startswith(base_path):
         return Resolved(redirect=base_path) if path + "/" == base_path else Resolved()
-    names = [_decode(s) for s in path[len(base_path):].split("/")]
+    names = [_decode(s) for s in path[len(base_path) :].split("/")]
     last = names.pop()
     if last is None or any(not n for n in names):  # `//` or bad escapes: never a real file
         return Resolved()
@@ -99,6 +123,7 @@ def resolve_request(out_dir: Path, base_path: str, raw: str) -> Resolved:
         return Resolved()
     return Resolved(file=target, rel=target.relative_to(root).as_posix())
 
+
 def _decode(segment: str) -> str | None:
     """A percent-decoded path segment, or None if it could step out of its folder."""
     try:
@@ -109,17 +134,19 @@ def _decode(segment: str) -> str | None:
         return None
     return name
 
+
 def content_type(path: Path) -> str:
     import mimetypes
 
     suffix = path.suffix.lower()
-    return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] \
-        or "application/octet-stream"
+    return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
 
 def inject(page: bytes, tag: bytes) -> bytes:
     """The page with the tag just before its last </body> (or at the end)."""
     at = page.lower().rfind(b"</body>")
     return page + tag if at < 0 else page[:at] + tag + page[at:]
+
 
 def parse_host(header: str | None) -> tuple[str, int] | None:
     """(name, port) of a Host header, name lower-case without IPv6 brackets."""
@@ -128,12 +155,14 @@ def parse_host(header: str | None) -> tuple[str, int] | None:
         return None
     return m[1].lower().strip("[]"), int(m[2]) if m[2] else 80
 
+
 def is_ip(name: str) -> bool:
     try:
         ip_address(name)
     except ValueError:
         return False
     return True
+
 
 class Served(Protocol):
     """What the handler needs of the preview it serves (session.Preview)."""
@@ -146,6 +175,7 @@ class Served(Protocol):
     def script_tag(self, rel: str) -> bytes: ...
     def hello(self) -> dict: ...
     def wait_for_commit(self, timeout: float = 60) -> None: ...
+
 
 class PreviewHandler(BaseHTTPRequestHandler):
     """Serves the preview's output folder, the event stream, and nothing else."""
@@ -173,8 +203,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def _not_allowed(self) -> None:
         # 405 with Allow, not http.server's 501: the method exists, this server refuses it.
-        self._send(405, "text/plain; charset=utf-8", b"method not allowed\n", True,
-                   {"Allow": ALLOWED_METHODS})
+        self._send(
+            405, "text/plain; charset=utf-8", b"method not allowed\n", True, {"Allow": ALLOWED_METHODS}
+        )
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _not_allowed
 
@@ -199,8 +230,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.preview.wait_for_commit()  # never a half-committed build
         found = resolve_request(self.preview.out_dir, self.preview.base_path, self.path)
         if found.redirect:
-            self._send(301, "text/plain; charset=utf-8", b"", send_body,
-                       {"Location": found.redirect})
+            self._send(301, "text/plain; charset=utf-8", b"", send_body, {"Location": found.redirect})
         elif found.file is not None:
             self._send_file(200, found.file, found.rel, send_body)
         else:
@@ -211,8 +241,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if page.file is not None:
             self._send_file(404, page.file, "", send_body)
         else:
-            self._send(404, "text/html; charset=utf-8",
-                       inject(FALLBACK_404, self.preview.script_tag("")), send_body)
+            self._send(
+                404, "text/html; charset=utf-8", inject(FALLBACK_404, self.preview.script_tag("")), send_body
+            )
 
     def _send_file(self, status: int, path: Path, rel: str, send_body: bool) -> None:
         kind = content_type(path)
@@ -225,8 +256,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 size = os.fstat(f.fileno()).st_size
                 part = self._range(size) if status == 200 else None
                 if part == "unsatisfiable":
-                    self._send(416, "text/plain; charset=utf-8", b"", send_body,
-                               {"Content-Range": f"bytes */{size}"})
+                    self._send(
+                        416, "text/plain; charset=utf-8", b"", send_body, {"Content-Range": f"bytes */{size}"}
+                    )
                     return
                 if part is None:
                     self._headers(status, kind, size, {"Accept-Ranges": "bytes"})
@@ -235,9 +267,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
                     return
                 assert not isinstance(part, str)  # "unsatisfiable" was answered above
                 start, end = part
-                self._headers(206, kind, end - start + 1,
-                              {"Content-Range": f"bytes {start}-{end}/{size}",
-                               "Accept-Ranges": "bytes"})
+                self._headers(
+                    206,
+                    kind,
+                    end - start + 1,
+                    {"Content-Range": f"bytes {start}-{end}/{size}", "Accept-Ranges": "bytes"},
+                )
                 if send_body:
                     f.seek(start)
                     _copy_part(f, self.wfile, end - start + 1)
@@ -270,8 +305,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
 
-    def _send(self, status: int, kind: str, body: bytes, send_body: bool,
-              extra: dict | None = None) -> None:
+    def _send(self, status: int, kind: str, body: bytes, send_body: bool, extra: dict | None = None) -> None:
         self._headers(status, kind, len(body), extra)
         if send_body:
             self.wfile.write(body)
@@ -309,6 +343,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         finally:
             events.unsubscribe(q)
 
+
 class PreviewHTTPServer(ThreadingHTTPServer):
     """A threading server (each event stream holds a thread) that shrugs off closed tabs."""
 
@@ -324,8 +359,10 @@ class PreviewHTTPServer(ThreadingHTTPServer):
             return  # a browser dropping a connection mid-response is not a server error
         super().handle_error(request, client_address)
 
+
 class PreviewHTTPServer6(PreviewHTTPServer):
     address_family = socket.AF_INET6
+
 
 def _copy_part(source, sink, length: int) -> None:
     while length > 0:

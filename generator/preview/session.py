@@ -57,6 +57,7 @@ MAX_LISTED_FILES = 500  # beyond this, every tab reloads instead of checking the
 # Runs in every served page (see livereload.js).
 RELOAD_JS = script("livereload.js")
 
+
 @dataclass(frozen=True)
 class ServeOptions:
     """What `newsgen serve` was asked to do."""
@@ -70,7 +71,9 @@ class ServeOptions:
     use_cache: bool = True  # read and write the parse cache
     quiet: float = 0.03  # seconds without events that end a burst of saves
 
+
 BuildFunction = Callable[[BuildRequest, set[str] | None], BuildReport]
+
 
 def make_builder() -> BuildFunction:
     """The one place the preview calls the build: one Builder per request, so a change of
@@ -86,6 +89,7 @@ def make_builder() -> BuildFunction:
 
     return build_incrementally
 
+
 def lan_address() -> str:
     """The address other machines reach this one by (no packet is sent)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
@@ -95,11 +99,13 @@ def lan_address() -> str:
         except OSError:
             return "127.0.0.1"
 
+
 class Preview:
     """A running preview: the output folder it owns, its server, watcher and rebuilder."""
 
-    def __init__(self, options: ServeOptions, builder: BuildFunction | None = None,
-                 out=sys.stdout, err=sys.stderr):
+    def __init__(
+        self, options: ServeOptions, builder: BuildFunction | None = None, out=sys.stdout, err=sys.stderr
+    ):
         self.options = options
         self.site_dir = options.site_dir.resolve()
         self.builder = builder or make_builder()
@@ -122,8 +128,9 @@ class Preview:
         self._serving: threading.Thread | None = None  # runs httpd.serve_forever once started
         self.port, self.public_host = options.port, options.host  # real ones once bound
         self.rebuilder = Rebuilder(self.rebuild, quiet=options.quiet)
-        self.watcher = Watcher(self.site_dir, self.rebuilder.add,
-                               exclude=[self.out_dir, self.site_dir / CACHE_DIR])
+        self.watcher = Watcher(
+            self.site_dir, self.rebuilder.add, exclude=[self.out_dir, self.site_dir / CACHE_DIR]
+        )
 
     @property
     def version(self) -> str:
@@ -164,8 +171,7 @@ class Preview:
         self.rebuild(None)
         self.watcher.start(self._theme_dirs())
         self.rebuilder.start()
-        self._serving = threading.Thread(target=self.httpd.serve_forever, name="newsgen-http",
-                                         daemon=True)
+        self._serving = threading.Thread(target=self.httpd.serve_forever, name="newsgen-http", daemon=True)
         self._serving.start()
         return self.url
 
@@ -211,9 +217,15 @@ class Preview:
 
     def script_tag(self, rel: str) -> bytes:
         """The reload script for a page served from `rel` ("" for error pages)."""
-        attrs = " ".join(f'data-{k}="{html.escape(v, quote=True)}"' for k, v in
-                         (("file", rel), ("version", self.version), ("events", EVENTS_PATH),
-                          ("worker", WORKER_PATH)))
+        attrs = " ".join(
+            f'data-{k}="{html.escape(v, quote=True)}"'
+            for k, v in (
+                ("file", rel),
+                ("version", self.version),
+                ("events", EVENTS_PATH),
+                ("worker", WORKER_PATH),
+            )
+        )
         return f"<script {attrs}>{RELOAD_JS}</script>\n".encode()
 
     def hello(self) -> dict:
@@ -259,8 +271,17 @@ class Preview:
             except Exception as exc:  # noqa: BLE001 - a bug must not take the preview down
                 self._unbuilt = None
                 traceback.print_exc(file=self.err)
-                self._failed([Problem("newsgen", None, f"{type(exc).__name__}: {exc}",
-                                      "the traceback is in the terminal")], changed)
+                self._failed(
+                    [
+                        Problem(
+                            "newsgen",
+                            None,
+                            f"{type(exc).__name__}: {exc}",
+                            "the traceback is in the terminal",
+                        )
+                    ],
+                    changed,
+                )
                 return
             self._unbuilt = set()
             recovered = bool(self.problems)
@@ -278,38 +299,54 @@ class Preview:
                 pass  # the build reports it; keep serving under the old path meanwhile
         base_url = f"http://{_url_host(self.public_host)}:{self.port}{self.base_path}"
         show_all = self.options.drafts
-        return BuildRequest(site_dir=self.site_dir, output=self.out_dir, base_url=base_url,
-                            drafts=show_all, future=show_all, use_cache=self.options.use_cache)
+        return BuildRequest(
+            site_dir=self.site_dir,
+            output=self.out_dir,
+            base_url=base_url,
+            drafts=show_all,
+            future=show_all,
+            use_cache=self.options.use_cache,
+        )
 
     def _failed(self, problems: list[Problem], changed: set[str] | None) -> None:
         self.problems = list(problems)
         for problem in problems:
             print(problem, file=self.err)
-        print(f"build failed: {len(problems)} problem(s){_because(changed)}; still serving "
-              "the last good build", file=self.err, flush=True)
+        print(
+            f"build failed: {len(problems)} problem(s){_because(changed)}; still serving the last good build",
+            file=self.err,
+            flush=True,
+        )
         self.events.send("problems", self.hello())
 
-    def _succeeded(self, report: BuildReport, files: list[str], recovered: bool,
-                   changed: set[str] | None, seconds: float) -> None:
+    def _succeeded(
+        self, report: BuildReport, files: list[str], recovered: bool, changed: set[str] | None, seconds: float
+    ) -> None:
         write = report.write
-        print(f"built in {seconds:.2f}s: {len(write.written)} written, {len(write.removed)} "
-              f"removed{_because(changed)}", file=self.out, flush=True)
+        print(
+            f"built in {seconds:.2f}s: {len(write.written)} written, {len(write.removed)} "
+            f"removed{_because(changed)}",
+            file=self.out,
+            flush=True,
+        )
         self._announce(report, files, recovered, changed)
         # After the tabs are told: a new folder (content/, templates/) or another theme
         # may need watching now.
         self.watcher.sync(self._theme_dirs())
 
-    def _announce(self, report: BuildReport, files: list[str], recovered: bool,
-                  changed: set[str] | None) -> None:
+    def _announce(
+        self, report: BuildReport, files: list[str], recovered: bool, changed: set[str] | None
+    ) -> None:
         if not files and not recovered:
             return
         if files and not recovered and all(f.endswith(".css") for f in files):
             self.events.send("css", {"version": self.version})
             return
-        listed = None if recovered or len(files) > MAX_LISTED_FILES or _assets_changed(files) \
-            else files
-        self.events.send("reload", {"version": self.version, "files": listed,
-                                    "navigate": self._navigate_to(report, changed)})
+        listed = None if recovered or len(files) > MAX_LISTED_FILES or _assets_changed(files) else files
+        self.events.send(
+            "reload",
+            {"version": self.version, "files": listed, "navigate": self._navigate_to(report, changed)},
+        )
 
     def _navigate_to(self, report: BuildReport, changed: set[str] | None) -> str | None:
         if not self.options.navigate or not changed:
@@ -327,15 +364,18 @@ class Preview:
         except BuildError:
             return []
 
+
 def _build_scope(changed: set[str] | None) -> set[str] | None:
     """The paths the build must look at again; None (everything) after a folder event."""
     if changed is None or any(p.endswith("/") for p in changed):
         return None
     return changed
 
+
 def _assets_changed(files: list[str]) -> bool:
     """Something a page may embed (an image, a script) changed, not only pages and feeds."""
     return any(not f.endswith((".html", ".css", ".xml", ".txt")) for f in files)
+
 
 def _because(changed: set[str] | None) -> str:
     if not changed:
@@ -343,6 +383,7 @@ def _because(changed: set[str] | None) -> str:
     shown = sorted(changed)
     more = f" and {len(shown) - 3} more" if len(shown) > 3 else ""
     return f" ({', '.join(shown[:3])}{more})"
+
 
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host

@@ -22,8 +22,10 @@ TAG_URL = "tag/{slug}/"
 TAG_SAVE_AS = "tag/{slug}/index.html"
 AUTHOR_URL = "author/{slug}/"
 AUTHOR_SAVE_AS = "author/{slug}/index.html"
-PAGINATION_PATTERNS = ((1, "{url}", "{save_as}"),
-                       (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"))
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
 DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives", "sitemap"]
 SITEMAP_SAVE_AS = "sitemap.xml"
 THEME_TEMPLATES_OVERRIDES = ["templates"]
