@@ -79,6 +79,8 @@ def article_path(name: str) -> str:
 # Each step is (kind, arguments); apply() turns it into file changes.
 steps = st.one_of(
     st.tuples(st.just("write"), st.sampled_from(NAMES), articles()),  # add or edit
+    # A correction to the body alone: the model and plan are reused (outputs.plan.replan).
+    st.tuples(st.just("body"), st.sampled_from(NAMES), st.sampled_from(BODIES)),
     st.tuples(st.just("delete"), st.sampled_from(NAMES)),
     st.tuples(st.just("rename"), st.sampled_from(NAMES), st.sampled_from(NAMES)),
     st.tuples(
@@ -114,6 +116,14 @@ def apply(site: Path, step: tuple) -> set[str]:
     if kind == "write":
         name, text = args
         return _write(site, article_path(name), text)
+    if kind == "body":
+        name, body = args
+        path = site / article_path(name)
+        if not path.exists():
+            return set()
+        text = path.read_text(encoding="utf-8")
+        head = text[: text.index("\n---\n", 4) + 5]
+        return _write(site, article_path(name), head + "\n" + body + "\n")
     if kind == "delete":
         return _delete(site, article_path(args[0]))
     if kind == "rename":
@@ -197,7 +207,7 @@ def incremental(run) -> dict[str, bytes] | str:
 
 
 @settings(
-    max_examples=8,
+    max_examples=10,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
