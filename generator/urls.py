@@ -53,6 +53,13 @@ def output_path(rel: str) -> str:
     return rel
 
 
+def path_route(path: str) -> str:
+    """The route a file serves: output_path's inverse ("x/index.html" -> "x/")."""
+    if path == "index.html":
+        return ""
+    return path[: -len("index.html")] if path.endswith("/index.html") else path
+
+
 def index_route(config: SiteConfig, kind: str) -> str:
     """The page listing every term of a kind: the pattern's first folder ("category/")."""
     return config.urls[kind].split("{")[0].strip("/").split("/")[0] + "/"

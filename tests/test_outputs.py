@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from generator.build import Builder, BuildRequest, build
+from generator.checker import check_output
 from generator.outputs import KINDS
 from generator.outputs.base import Facet, Planner, Rendering, navigation_digest
 from generator.outputs.pages import HtmlKind
@@ -61,12 +62,19 @@ def _clean(site: Path, scratch: Path) -> dict[str, bytes]:
 def test_a_toy_kind_builds_replans_and_stays_equal_to_a_clean_build(tmp_path):
     site = _site_with_own_theme(tmp_path)
     _write(site, "templates/latest.html", LATEST_HTML)
+    # A new page needs a way in (`newsgen check` refuses orphans): a link in the footer.
+    footer = (site / "themes/news/templates/partials/footer.html").read_text(encoding="utf-8")
+    link = "<p><a href=\"{{ url('latest/') }}\">Latest</a></p>\n</footer>"
+    _write(site, "templates/partials/footer.html", footer.replace("</footer>", link))
     builder = Builder(BuildRequest(site_dir=site, now=NOW, jobs=1, kinds=WITH_LATEST))
     report = builder.build()
     page = (site / "output" / "latest" / "index.html").read_text(encoding="utf-8")
     listed = page.split('<ol class="latest">')[1].split("</ol>")[0]
     assert report.pages["latest"] == 1 and listed.count("<li>") == 3
     assert "</html>" in page  # the theme's layout around it
+    # An HTML kind is a public page: in the sitemap, so `newsgen check` (and deploy) pass.
+    assert "https://example.org/latest/" in (site / "output" / "sitemap.xml").read_text()
+    assert check_output(site / "output", "https://example.org/").problems == []
     rel = article_path(NAMES[0])
     text = (site / rel).read_text(encoding="utf-8")
     # A body edit re-plans from the last plan; the toy kind shows no body: kept as it was.

@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from generator.outputs.templating import Templates
@@ -64,6 +64,11 @@ class Rendering:
     site: Site  # the read-only model
     theme: Theme  # the theme in use
     templates: Templates  # the Jinja environment; HTML kinds render through it
+    kinds: tuple[OutputKind, ...] = ()  # every kind of the build, for kinds that list others
+
+    def planner(self) -> Planner:
+        """A planner of this model, for a kind that renders from other kinds' plans."""
+        return Planner(self.site, self.theme, navigation_digest(self.site, self.theme), self.kinds)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,16 @@ class Planner:
     site: Site  # the model being planned
     theme: Theme  # the theme in use
     navigation: str  # navigation_digest(site, theme)
+    kinds: tuple[OutputKind, ...] = ()  # every kind of the build, in planning order
+    # kind name -> its outputs, planned once however many kinds ask (the sitemap does)
+    _planned: dict[str, tuple[Output, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def outputs_of(self, kind: OutputKind) -> tuple[Output, ...]:
+        """Every output of `kind` for this model, planned on first request."""
+        found = self._planned.get(kind.name)
+        if found is None:
+            found = self._planned[kind.name] = tuple(kind.plan(self))
+        return found
 
     def output(self, kind: OutputKind, path: str, key: tuple, *shown: object) -> Output:
         """An output of `kind` at `path`, fingerprinted by what it shows."""
@@ -103,3 +118,8 @@ class OutputKind:
     def render(self, output: Output, rendering: Rendering) -> bytes:
         """The bytes of one of this kind's outputs; raises BuildError on bad input."""
         raise NotImplementedError
+
+    def lastmod(self, site: Site, output: Output) -> str | None:
+        """For a public page, the date the sitemap gives it (ISO 8601, "" for none);
+        None for a file no sitemap lists (feeds, assets, the 404 page)."""
+        return None

@@ -7,6 +7,7 @@ Site; what a context holds is what the kind's fingerprint covers (see base.Facet
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import ClassVar
 
 from generator.outputs import structured
@@ -27,6 +28,14 @@ class HtmlKind(OutputKind):
     def render(self, output: Output, rendering: Rendering) -> bytes:
         context = self.context(rendering, *output.key)
         return rendering.templates.page(self.template, context, output.path)
+
+    def lastmod(self, site: Site, output: Output) -> str | None:
+        """Public by default, dated by the newest story."""
+        return _day(site.articles[0].date) if site.articles else ""
+
+
+def _day(when: datetime) -> str:
+    return when.date().isoformat()
 
 
 def _pages(count: int, per_page: int) -> int:
@@ -93,6 +102,10 @@ class ArticlePage(HtmlKind):
             (category.name, category.route) if category else (),
         )
 
+    def lastmod(self, site: Site, output: Output) -> str | None:
+        article = site.articles[output.key[0]]
+        return _day(article.updated or article.date)
+
     def context(self, rendering: Rendering, index: int) -> dict:
         site = rendering.site
         article = site.articles[index]
@@ -116,6 +129,10 @@ class StandalonePage(HtmlKind):
     def plan(self, planner: Planner):
         for p in planner.site.pages:
             yield planner.output(self, output_path(p.route), (p.source,), p.digest)
+
+    def lastmod(self, site: Site, output: Output) -> str | None:
+        page = next(p for p in site.pages if p.source == output.key[0])
+        return _day(page.updated) if page.updated else ""
 
     def context(self, rendering: Rendering, source: str) -> dict:
         page = next(p for p in rendering.site.pages if p.source == source)
@@ -167,6 +184,10 @@ class Listing(HtmlKind):
                         [ld[i] for i in chunk],
                     )
 
+    def lastmod(self, site: Site, output: Output) -> str | None:
+        kind, slug, _ = output.key
+        return _day(site.articles[site.terms[kind][slug].articles[0]].date)
+
     def context(self, rendering: Rendering, kind: str, slug: str, number: int) -> dict:
         site = rendering.site
         term = site.terms[kind][slug]
@@ -184,6 +205,9 @@ class NotFound(HtmlKind):
 
     def plan(self, planner: Planner):
         yield planner.output(self, "404.html", ())
+
+    def lastmod(self, site: Site, output: Output) -> str | None:
+        return None  # served for missing pages, never listed
 
     def context(self, rendering: Rendering) -> dict:
         return {"page_url": to_url(rendering.site.config, "404.html")}

@@ -49,19 +49,19 @@ class Plan:
 
     @classmethod
     def full(cls, planner: Planner, kinds: Registry) -> Plan:
-        segments = tuple(tuple(kind.plan(planner)) for kind in kinds)
+        segments = tuple(planner.outputs_of(kind) for kind in kinds)
         return cls(planner.site, planner.navigation, kinds.names, segments)
 
 
 def plan_outputs(site: Site, theme: Theme, kinds: Registry) -> list[Output]:
     """Every file of the site, in a stable order, with its fingerprint."""
-    planner = Planner(site, theme, navigation_digest(site, theme))
+    planner = Planner(site, theme, navigation_digest(site, theme), tuple(kinds))
     return list(Plan.full(planner, kinds).outputs)
 
 
 def replan(previous: Plan | None, site: Site, theme: Theme, kinds: Registry) -> Plan:
     """The full plan of `site`, re-planning only what the kinds' facets say can differ."""
-    planner = Planner(site, theme, navigation_digest(site, theme))
+    planner = Planner(site, theme, navigation_digest(site, theme), tuple(kinds))
     edited = _body_edits(previous, planner, kinds)
     if previous is None or edited is None:
         return Plan.full(planner, kinds)
@@ -75,11 +75,11 @@ def _segment(
     kind: OutputKind, old: tuple[Output, ...], planner: Planner, edited: list[int]
 ) -> tuple[Output, ...]:
     if kind.shows & ALWAYS_PLANNED:
-        return tuple(kind.plan(planner))
+        return planner.outputs_of(kind)
     if Facet.BODY not in kind.shows or not edited:
         return old
     if not kind.per_article:
-        return tuple(kind.plan(planner))
+        return planner.outputs_of(kind)
     fresh = list(old)
     for i in edited:
         fresh[i] = kind.plan_article(planner, i)

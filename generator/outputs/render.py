@@ -13,7 +13,7 @@ class Renderer:
     """Renders outputs of one Site through one theme; holds the compiled templates."""
 
     def __init__(self, site: Site, theme: Theme, kinds: Registry):
-        self.rendering = Rendering(site, theme, Templates(site, theme))
+        self.rendering = Rendering(site, theme, Templates(site, theme), tuple(kinds))
         self.kinds = kinds  # who renders which Output.kind
 
     @property

@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 from generator.outputs.base import Facet, Output, OutputKind, Planner, Rendering
 from generator.sanitize import xml_safe
 from generator.site import Site
-from generator.urls import index_route, output_path, page_route, to_abs_url
+from generator.urls import path_route, to_abs_url
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file, by the sitemaps.org protocol
 SITEMAP = "sitemap.xml"  # the sitemap, or the index of its parts
@@ -43,7 +43,7 @@ class Sitemap(OutputKind):
     shows = frozenset({Facet.NAVIGATION, Facet.LISTS, Facet.PAGES})
 
     def plan(self, planner: Planner):
-        entries = sitemap_entries(planner.site)
+        entries = public_pages(planner)
         chunks = [entries[i : i + SITEMAP_LIMIT] for i in range(0, len(entries), SITEMAP_LIMIT)]
         if len(chunks) <= 1:
             yield planner.output(self, SITEMAP, ("all",), entries)
@@ -58,7 +58,7 @@ class Sitemap(OutputKind):
             locs = [to_abs_url(config, f"sitemap-{n}.xml") for n in range(1, number[0] + 1)]
             body = "".join(f"<sitemap><loc>{escape(u)}</loc></sitemap>\n" for u in locs)
             return _xml("sitemapindex", body).encode()
-        entries = sitemap_entries(rendering.site)
+        entries = public_pages(rendering.planner())
         if part == "part":
             entries = entries[(number[0] - 1) * SITEMAP_LIMIT : number[0] * SITEMAP_LIMIT]
         body = "".join(_url(to_abs_url(config, rel), lastmod) for rel, lastmod in entries)
@@ -82,22 +82,18 @@ class NewsSitemap(OutputKind):
 KINDS: tuple[OutputKind, ...] = (Robots(), Sitemap(), NewsSitemap())
 
 
-def sitemap_entries(site: Site) -> list[tuple[str, str]]:
-    """(route, lastmod) of every public HTML page, the home page first."""
-    per_page = site.config.per_page
-    newest = site.articles[0].date.date().isoformat() if site.articles else ""
-    entries = []
-    total = max(1, -(-len(site.articles) // per_page))
-    entries += [(page_route("", n), newest) for n in range(1, total + 1)]
-    entries += [(a.route, (a.updated or a.date).date().isoformat()) for a in site.articles]
-    entries += [(p.route, p.updated.date().isoformat() if p.updated else "") for p in site.pages]
-    for kind, terms in site.terms.items():
-        entries.append((index_route(site.config, kind), newest))
-        for term in terms.values():
-            latest = site.articles[term.articles[0]].date.date().isoformat()
-            pages = -(-len(term.articles) // per_page)
-            entries += [(page_route(term.route, n), latest) for n in range(1, pages + 1)]
-    return entries
+def public_pages(planner: Planner) -> list[tuple[str, str]]:
+    """(route, lastmod) of every page the kinds call public, in planning order: each kind
+    that defines `lastmod` says which of its outputs a sitemap lists and how dated."""
+    site, found = planner.site, []
+    for kind in planner.kinds:
+        if type(kind).lastmod is OutputKind.lastmod:
+            continue  # lists nothing: not even planned here
+        for output in planner.outputs_of(kind):
+            lastmod = kind.lastmod(site, output)
+            if lastmod is not None:
+                found.append((path_route(output.path), lastmod))
+    return found
 
 
 def recent_articles(site: Site) -> list:
@@ -134,8 +130,3 @@ def _news(site: Site) -> str:
             f"<news:title>{escape(xml_safe(a.title))}</news:title></news:news></url>\n"
         )
     return _xml("urlset", body, ns)
-
-
-def html_routes(site: Site) -> set[str]:
-    """Output paths of every page the sitemap lists (for checks)."""
-    return {output_path(rel) for rel, _ in sitemap_entries(site)}
