@@ -41,6 +41,9 @@ class SiteConfig:
     theme: str = "news"  # a theme name under themes/ or a folder path
     per_page: int = 10  # articles per listing page
     feed_items: int = 20  # newest articles in each feed
+    feed_full_content: bool = True  # whole bodies in feeds; false: summaries only
+    feed_logo: str = ""  # raster logo for feeds (PNG, JPEG, GIF); default: `logo` if raster
+    websub_hub: str = ""  # a WebSub hub: linked from every feed, pinged by `newsgen deploy`
     home_sections: int = 4  # stories per category section on the home page
     related: int = 4  # related articles under an article
     news_sitemap_days: int = 2  # how recent an article must be for news-sitemap.xml
@@ -77,7 +80,7 @@ class SiteConfig:
 
 _FIELDS = {f.name: f for f in dataclasses.fields(SiteConfig)}
 _INT_KEYS = {"per_page", "feed_items", "home_sections", "related", "news_sitemap_days"}
-_BOOL_KEYS = {"unicode_slugs", "sanitize_html"}
+_BOOL_KEYS = {"unicode_slugs", "sanitize_html", "feed_full_content"}
 # The placeholders each URL pattern may use; the others are unknown when it is filled.
 _PLACEHOLDERS = {"article": {"slug", "year", "month", "day"}, "archive": {"slug", "year", "month"}}
 
@@ -136,6 +139,8 @@ _TEXT_KEYS = {
     "language",
     "timezone",
     "logo",
+    "feed_logo",
+    "websub_hub",
     "theme",
     "output",
     "base_url",
@@ -170,12 +175,15 @@ def _check_value(key: str, value: Any, bad) -> Any:
         except (ZoneInfoNotFoundError, ValueError):
             bad(f"unknown time zone `{value}`", "use an IANA name such as `Europe/Madrid` or `UTC`")
             return None
-    if key == "base_url":
+    if key == "base_url" or (key == "websub_hub" and value):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
+            example = (
+                "https://example.org/news/" if key == "base_url" else "https://pubsubhubbub.appspot.com/"
+            )
             bad(
-                f"`base_url` must be an absolute http(s) URL, not `{value}`",
-                "write e.g. `base_url: https://example.org/` or `https://example.org/news/`",
+                f"`{key}` must be an absolute http(s) URL, not `{value}`",
+                f"write e.g. `{key}: {example}`",
             )
             return None
     if key == "urls":

@@ -33,6 +33,9 @@ timezone: {timezone}  # IANA zone, e.g. Europe/Madrid
 # theme: news                    # a theme under themes/, a folder, or the built-in `news`
 # per_page: 10                   # stories per listing page
 # feed_items: 20                 # stories in each feed
+# feed_full_content: true        # false: feeds carry summaries only, readers come to the page
+# feed_logo: images/logo.png     # raster logo for feeds; default: `logo` when it is raster
+# websub_hub: https://pubsubhubbub.appspot.com/  # announce new stories to feed readers at once
 # home_sections: 4               # stories per section on the front page
 # related: 4                     # related stories under an article
 # news_sitemap_days: 2           # age limit for news-sitemap.xml

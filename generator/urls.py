@@ -12,8 +12,11 @@ from datetime import datetime
 
 from generator.config import SiteConfig
 
-SITE_RSS = "feed.xml"  # route of the site's RSS feed; a section's is beside its listing
+SITE_RSS = "feed.xml"  # route of the site's RSS feed; a listing's is beside it
+SITE_JSON = "feed.json"  # route of the site's JSON Feed; a listing's is beside it
 SITE_ATOM = "atom.xml"  # route of the site's Atom feed
+# Which listings get feeds of their own ("follow this columnist"); archive months do not.
+FEED_TAXONOMIES = ("category", "tag", "author")
 
 
 def route(config: SiteConfig, kind: str, slug: str = "", when: datetime | None = None) -> str:
@@ -41,9 +44,10 @@ def to_abs_url(config: SiteConfig, rel: str) -> str:
     return config.origin + to_url(config, rel)
 
 
-def section_feed_route(section_route: str) -> str:
-    """The route of a section's RSS feed, beside the section's first listing page."""
-    return section_route + SITE_RSS
+def term_feed_route(listing_route: str, name: str = SITE_RSS) -> str:
+    """The route of a listing's feed (SITE_RSS or SITE_JSON), beside its first page; the
+    site's own for the home page's route ""."""
+    return listing_route + name
 
 
 def output_path(rel: str) -> str:

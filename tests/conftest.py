@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import textwrap
@@ -119,3 +120,12 @@ def pytest_collection_modifyitems(items) -> None:
     for item in items:
         if _BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
+
+
+def image_bytes(fmt: str = "PNG", width: int = 1200, height: int = 675) -> bytes:
+    """A real image file's bytes (feeds read the type and size of featured images)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (30, 60, 90)).save(buffer, fmt)
+    return buffer.getvalue()

@@ -270,14 +270,19 @@ def test_an_edit_renders_only_the_outputs_that_show_it(make_site):
     oldest = article_path(NAMES[0])
     site.write({oldest: files[oldest].replace("More.", "More, corrected.")})
     report = site.build()
-    # Its page and the feeds that carry its body; listings show no body, so none changes.
+    # Its page and the feeds that carry its body (the site's, its section's and its tag's,
+    # each as RSS and JSON, and Atom); listings show no body, so none changes.
     assert sorted(report.write.written) == [
         "2026/11/10/alpha/index.html",
         "atom.xml",
+        "category/world/feed.json",
         "category/world/feed.xml",
+        "feed.json",
         "feed.xml",
+        "tag/water/feed.json",
+        "tag/water/feed.xml",
     ]
-    assert report.write.rendered == 4
+    assert report.write.rendered == 8
     assert report.parsed == 1
 
 

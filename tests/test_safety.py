@@ -10,7 +10,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import REPO, article
+from conftest import REPO, article, image_bytes
 from lxml import html as lxml_html
 
 from generator.cache import CACHE_DIR
@@ -219,7 +219,7 @@ def test_a_hostile_title_is_escaped_everywhere_and_round_trips(make_site):
             "content/articles/a.md": article(
                 XSS_TITLE, image="images/a.jpg", image_alt=XSS_TITLE, summary=XSS_TITLE
             ),
-            "content/static/images/a.jpg": b"jpg",
+            "content/static/images/a.jpg": image_bytes("JPEG"),
         }
     )
     site.build()

@@ -13,7 +13,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 import yaml
-from conftest import NOW, REPO, article, require_tool
+from conftest import NOW, REPO, article, image_bytes, require_tool
 
 DEMO_ARTICLE = "2026/11/24/khameneis-moscow-escape-plan/index.html"
 CSS_LIMIT = 30 * 1024
@@ -45,7 +45,7 @@ def meta(page, key: str) -> str:
 def newsroom(**extra_files) -> dict:
     """A small site: three sections' worth of stories, an About page, a logo."""
     files = {
-        "content/static/images/a.png": b"\x89PNG\r\n\x1a\n",
+        "content/static/images/a.png": image_bytes("PNG"),
         "content/static/images/logo.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
         "content/articles/a.md": article(
             "Alpha story",

@@ -8,9 +8,11 @@ from pathlib import Path
 from generator.checker import output_folder
 from generator.cli.check import check_site
 from generator.cli.common import add_site_option
+from generator.config import load_config
 from generator.deploy import REMOTE, DeployError, deploy_folder, deploy_git, deploy_rsync, refuse_target
 from generator.errors import BuildError
 from generator.locks import site_lock
+from generator.websub import HubError, announce, feed_urls
 
 
 def add_deploy_command(commands) -> None:
@@ -74,7 +76,32 @@ def _check_and_deploy(args) -> int:
         print(line)
     verb = "would change" if args.dry_run else "changed"
     print(f"{verb} {len(changes)} file(s) at {args.target}")
+    if not args.dry_run:
+        _announce(args.site, changes)
     return 0
+
+
+def _announce(site: Path, changes: list[str]) -> None:
+    """Tell the site's WebSub hub which feeds changed; a failure is only a warning."""
+    config = load_config(site.resolve())
+    sent = [
+        line.split(None, 1)[1]
+        for line in changes
+        if " " in line.strip() and not line.startswith(("delete", "*deleting"))
+    ]
+    urls = feed_urls(config, sent)
+    if not config.websub_hub or not urls:
+        return
+    try:
+        announce(config.websub_hub, urls)
+    except HubError as exc:
+        print(
+            f"newsgen deploy: warning: published, but {exc}: feed readers hear of it at their "
+            f"next poll ({config.websub_hub})",
+            file=sys.stderr,
+        )
+        return
+    print(f"announced {len(urls)} changed feed(s) to {config.websub_hub}")
 
 
 def _deploy(src: Path, args) -> list[str]:

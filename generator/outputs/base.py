@@ -17,6 +17,7 @@ import enum
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import ClassVar
 
 from generator.outputs.templating import Templates
@@ -123,3 +124,26 @@ class OutputKind:
         """For a public page, the date the sitemap gives it (ISO 8601, "" for none);
         None for a file no sitemap lists (feeds, assets, the 404 page)."""
         return None
+
+
+class HtmlKind(OutputKind):
+    """A kind rendered through one template of the theme."""
+
+    template: ClassVar[str]  # the theme template that renders it
+
+    def context(self, rendering: Rendering, *key) -> dict:
+        """The template's variables for the output with this key."""
+        raise NotImplementedError
+
+    def render(self, output: Output, rendering: Rendering) -> bytes:
+        context = self.context(rendering, *output.key)
+        return rendering.templates.page(self.template, context, output.path)
+
+    def lastmod(self, site: Site, output: Output) -> str | None:
+        """Public by default, dated by the newest story."""
+        return day(site.articles[0].date) if site.articles else ""
+
+
+def day(when: datetime) -> str:
+    """The calendar day of a moment, as sitemaps and feeds date things (ISO 8601)."""
+    return when.date().isoformat()

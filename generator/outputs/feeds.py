@@ -1,123 +1,352 @@
-"""RSS and Atom feeds: made with feedgen and read back before they are published.
+"""Feeds: RSS 2.0, Atom 1.0 and JSON Feed 1.1, and the /feeds/ page that lists them.
 
-Kinds: `rss` (the site's feed.xml and one feed.xml per section) and `atom` (atom.xml).
-A feed carries whole bodies, so it shows BODY as well as LISTS: an edit to any of its
-stories re-plans it.
+Kinds: `rss` (feed.xml of the site and of every section, tag and author), `atom` (the
+site's atom.xml), `json-feed` (feed.json beside every feed.xml) and `feeds` (/feeds/).
+Every feed carries the newest `feed_items` stories by publication date, newest first; an
+update does not move a story (its `updated` time is the entry's updated/date_modified).
+RSS and Atom are made with feedgen and read back by `check_feed` before they are
+published; JSON Feed by `check_json_feed`.
+
+A feed shows bodies (unless `feed_full_content: false`) and the facts of the stories'
+images (type, size, bytes, read by images.py), so its fingerprint covers each story's
+source digest and its image's file stamp.
 """
 
 from __future__ import annotations
 
 import email.utils
+import json
+import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from xml.etree import ElementTree
 
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
 
+from generator.documents import Article
 from generator.errors import BuildError, Problem
+from generator.images import RASTER_EXTENSIONS, ImageFacts, NotAnImage, image_facts
 from generator.markup import absolutize
-from generator.outputs.base import Facet, Output, OutputKind, Planner, Rendering
-from generator.sanitize import xml_safe
+from generator.outputs.base import Facet, HtmlKind, Output, OutputKind, Planner, Rendering
+from generator.sanitize import clean_html, xml_safe
 from generator.site import Site
-from generator.urls import SITE_ATOM, SITE_RSS, section_feed_route, to_abs_url
+from generator.urls import (
+    FEED_TAXONOMIES,
+    SITE_ATOM,
+    SITE_JSON,
+    SITE_RSS,
+    asset_abs_url,
+    term_feed_route,
+    to_abs_url,
+    to_url,
+)
 
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class _Feed(OutputKind):
-    shows = frozenset({Facet.NAVIGATION, Facet.LISTS, Facet.BODY})
-    format = ""  # "rss" or "atom": which of feedgen's writers
-
-    def routes(self, site: Site) -> list[tuple[str, tuple]]:
-        raise NotImplementedError
-
-    def plan(self, planner: Planner):
-        for rel, key in self.routes(planner.site):
-            shown = [(a.digest, a.route) for a in _items(planner.site, key)]
-            yield planner.output(self, rel, key, _title(planner.site, key), shown)
-
-    def render(self, output: Output, rendering: Rendering) -> bytes:
-        return render_feed(rendering.site, output, self.format)
+def feed_sources(site: Site) -> list[tuple[tuple, str]]:
+    """(key, listing route) of every feed: the site's, then each section's, tag's, author's."""
+    found: list[tuple[tuple, str]] = [(("site",), "")]
+    for taxonomy in FEED_TAXONOMIES:
+        found += [((taxonomy, slug), term.route) for slug, term in site.terms[taxonomy].items()]
+    return found
 
 
-class Rss(_Feed):
-    """RSS 2.0: the site's newest stories, and each section's."""
-
-    name = format = "rss"
-
-    def routes(self, site: Site) -> list[tuple[str, tuple]]:
-        found: list[tuple[str, tuple]] = [(SITE_RSS, ("site",))]
-        found += [
-            (section_feed_route(term.route), ("category", slug))
-            for slug, term in site.terms["category"].items()
-        ]
-        return found
-
-
-class Atom(_Feed):
-    """Atom 1.0: the site's newest stories."""
-
-    name = format = "atom"
-
-    def routes(self, site: Site) -> list[tuple[str, tuple]]:
-        return [(SITE_ATOM, ("site",))]
-
-
-KINDS: tuple[OutputKind, ...] = (Rss(), Atom())
-
-
-def _items(site: Site, key: tuple) -> list:
+def _items(site: Site, key: tuple) -> list[Article]:
     limit = site.config.feed_items
     if key[0] == "site":
         return list(site.articles[:limit])
-    term = site.terms["category"][key[1]]
+    term = site.terms[key[0]][key[1]]
     return [site.articles[i] for i in term.articles[:limit]]
 
 
 def _title(site: Site, key: tuple) -> tuple[str, str]:
-    """The feed's title and home page."""
+    """The feed's title and the page it follows."""
     config = site.config
-    if key[0] == "category":
-        term = site.terms["category"][key[1]]
-        return f"{term.name} — {config.title}", to_abs_url(config, term.route)
-    return config.title, to_abs_url(config, "")
+    if key[0] == "site":
+        return config.title, to_abs_url(config, "")
+    term = site.terms[key[0]][key[1]]
+    return f"{term.name} — {config.title}", to_abs_url(config, term.route)
 
 
-def render_feed(site: Site, output: Output, format: str) -> bytes:  # noqa: A002
-    """The feed's XML; it is checked before it is returned."""
+class _Feed(OutputKind):
+    shows = frozenset({Facet.NAVIGATION, Facet.LISTS, Facet.BODY})
+    extension = SITE_RSS  # the file name beside each listing
+
+    def routes(self, site: Site) -> list[tuple[str, tuple]]:
+        return [(term_feed_route(route, self.extension), key) for key, route in feed_sources(site)]
+
+    def plan(self, planner: Planner):
+        site = planner.site
+        stamps = {s.rel: s.stamp for s in site.statics}
+        for rel, key in self.routes(site):
+            shown = [(a.digest, a.route, stamps.get(a.image.lstrip("/"), "")) for a in _items(site, key)]
+            yield planner.output(self, rel, key, _title(site, key), shown)
+
+
+class Rss(_Feed):
+    """RSS 2.0 of the site and of every section, tag and author."""
+
+    name = "rss"
+
+    def render(self, output: Output, rendering: Rendering) -> bytes:
+        return _xml_feed(rendering.site, output, "rss")
+
+
+class Atom(_Feed):
+    """Atom 1.0 of the site."""
+
+    name = "atom"
+
+    def routes(self, site: Site) -> list[tuple[str, tuple]]:
+        return [(SITE_ATOM, ("site",))]
+
+    def render(self, output: Output, rendering: Rendering) -> bytes:
+        return _xml_feed(rendering.site, output, "atom")
+
+
+class JsonFeed(_Feed):
+    """JSON Feed 1.1 beside every RSS feed, item for item."""
+
+    name = "json-feed"
+    extension = SITE_JSON
+
+    def render(self, output: Output, rendering: Rendering) -> bytes:
+        data = json_feed(rendering.site, output)
+        problems = check_json_feed(data)
+        if problems:
+            raise BuildError([_bug(output.path, problems)])
+        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+class FeedsPage(HtmlKind):
+    """/feeds/: every feed of the site, what it carries and its address to copy."""
+
+    name, template = "feeds", "feeds.html"
+    shows = frozenset({Facet.NAVIGATION, Facet.LISTS})
+    route = "feeds/"
+
+    def plan(self, planner: Planner):
+        shown = [route for _, route in feed_sources(planner.site)]
+        names = [(t.kind, t.name) for k in FEED_TAXONOMIES for t in planner.site.terms[k].values()]
+        yield planner.output(self, self.route + "index.html", (), shown, names)
+
+    def context(self, rendering: Rendering) -> dict:
+        site, config = rendering.site, rendering.site.config
+        groups: list[tuple[str, list[FeedLinks]]] = [("site", [_links(site, ("site",), "")])]
+        for taxonomy in FEED_TAXONOMIES:
+            groups.append(
+                (
+                    taxonomy,
+                    [
+                        _links(site, (taxonomy, slug), term.route)
+                        for slug, term in site.terms[taxonomy].items()
+                    ],
+                )
+            )
+        return {"groups": groups, "page_url": to_url(config, self.route)}
+
+
+@dataclass(frozen=True)
+class FeedLinks:
+    """One listing's feeds, as the /feeds/ page shows them."""
+
+    name: str  # what the feed follows: the site's title, a section, tag or author name
+    page_url: str  # the listing it follows
+    rss_url: str  # full URLs, for readers to copy
+    json_url: str
+    atom_url: str  # the site's only; "" for a listing
+
+
+def _links(site: Site, key: tuple, route: str) -> FeedLinks:
+    config = site.config
+    name = config.title if key[0] == "site" else site.terms[key[0]][key[1]].name
+    atom = to_abs_url(config, SITE_ATOM) if key[0] == "site" else ""
+    return FeedLinks(
+        name,
+        to_url(config, route),
+        to_abs_url(config, term_feed_route(route, SITE_RSS)),
+        to_abs_url(config, term_feed_route(route, SITE_JSON)),
+        atom,
+    )
+
+
+KINDS: tuple[OutputKind, ...] = (Rss(), Atom(), JsonFeed(), FeedsPage())
+
+
+# --- What every format says about a story -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedImage:
+    """A story's featured image as feeds carry it."""
+
+    url: str  # absolute
+    facts: ImageFacts | None  # None for an image given as a URL elsewhere
+    alt: str  # alternative text
+    credit: str  # the caption, which carries the credit
+
+
+def feed_image(site: Site, article: Article) -> FeedImage | None:
+    """The image, its facts read from the file; BuildError naming the article if the file
+    is not an image."""
+    if not article.image:
+        return None
+    url = asset_abs_url(site.config, article.image)
+    facts = None
+    if "://" not in article.image and not article.image.startswith("//"):
+        rel = article.image.lstrip("/")
+        static = next((s for s in site.statics if s.rel == rel), None)
+        try:
+            facts = image_facts(static.source if static else rel, static.stamp if static else "")
+        except NotAnImage as exc:
+            raise BuildError(
+                [
+                    Problem(
+                        article.source,
+                        article.line_of.get("image"),
+                        f"the image `{article.image}` cannot go in feeds: {exc}",
+                        "use a JPEG, PNG, GIF, WebP or AVIF file",
+                    )
+                ]
+            ) from None
+    return FeedImage(url, facts, article.image_alt, article.image_caption)
+
+
+def feed_logo(site: Site) -> str:
+    """The full URL of a raster logo for feeds, "" when the site has none (an SVG logo is
+    not accepted by RSS readers: set `feed_logo`)."""
+    config = site.config
+    logo = config.feed_logo or config.logo
+    if not logo or not logo.lower().endswith(RASTER_EXTENSIONS):
+        return ""
+    return asset_abs_url(config, logo)
+
+
+def _author_url(site: Site, name: str) -> str:
+    term = site.terms["author"].get(site.slug(name))
+    return to_abs_url(site.config, term.route) if term else ""
+
+
+def _body(site: Site, article: Article) -> str:
+    """The story's HTML for feeds: links made absolute, and cleaned of scripts, styles and
+    event handlers, which no reader runs and validators refuse."""
+    return xml_safe(clean_html(absolutize(article.body_html, site.config.origin)))
+
+
+# --- RSS and Atom -------------------------------------------------------------------------
+
+
+class _MediaFeed(BaseExtension):
+    """The media namespace, and in RSS the WebSub hub link (feedgen writes only `self`)."""
+
+    def __init__(self) -> None:
+        self.hub = ""
+
+    def extend_ns(self) -> dict:
+        return {"media": MEDIA_NS}
+
+    def extend_rss(self, rss):
+        channel = rss.find("channel")
+        if self.hub and channel is not None:
+            xml_elem(f"{{{ATOM_NS}}}link", channel, href=self.hub, rel="hub")
+        return rss
+
+
+class _MediaEntry(BaseEntryExtension):
+    """media:content and media:thumbnail of the featured image (what partner aggregators
+    read), and in Atom the image's enclosure link (feedgen 1.0 writes extra entry links
+    without their rel, which makes them duplicate alternates)."""
+
+    def __init__(self) -> None:
+        self.image: FeedImage | None = None
+
+    def extend_ns(self) -> dict:
+        return {"media": MEDIA_NS}
+
+    def extend_rss(self, item):
+        if self.image is not None:
+            self._media(item)
+        return item
+
+    def extend_atom(self, entry):
+        image = self.image
+        if image is not None:
+            if image.facts is not None:
+                xml_elem(
+                    "link",
+                    entry,
+                    rel="enclosure",
+                    href=image.url,
+                    type=image.facts.mime,
+                    length=str(image.facts.length),
+                )
+            self._media(entry)
+        return entry
+
+    def _media(self, parent) -> None:
+        image = self.image
+        assert image is not None
+        size = {"width": str(image.facts.width), "height": str(image.facts.height)} if image.facts else {}
+        typed = {"type": image.facts.mime, "fileSize": str(image.facts.length)} if image.facts else {}
+        content = xml_elem(f"{{{MEDIA_NS}}}content", parent, url=image.url, medium="image", **typed, **size)
+        if image.alt:
+            xml_elem(f"{{{MEDIA_NS}}}description", content, type="plain").text = xml_safe(image.alt)
+        if image.credit:
+            xml_elem(f"{{{MEDIA_NS}}}credit", content).text = xml_safe(image.credit)
+        xml_elem(f"{{{MEDIA_NS}}}thumbnail", parent, url=image.url, **size)
+
+
+def _xml_feed(site: Site, output: Output, fmt: str) -> bytes:
+    """The RSS or Atom feed's XML; it is checked before it is returned."""
     config = site.config
     items = _items(site, output.key)
     title, home = _title(site, output.key)
     fg = FeedGenerator()
     fg.load_extension("dc")
+    fg.register_extension("newsmedia", _MediaFeed, _MediaEntry)
     fg.id(home)
     fg.title(xml_safe(title))
-    fg.link(href=home, rel="alternate")
+    # RSS's <link> is the last link feedgen is given: the page the feed follows.
     fg.link(href=to_abs_url(config, output.path), rel="self")
+    fg.link(href=home, rel="alternate")
+    if config.websub_hub:
+        fg.link(href=config.websub_hub, rel="hub")  # Atom's; RSS's comes from _MediaFeed
+        fg.newsmedia.hub = config.websub_hub
     fg.description(xml_safe(config.description or config.title))
     fg.language(config.language)
     fg.generator("newsgen")
+    logo = feed_logo(site)
+    if logo:
+        fg.logo(logo) if fmt == "atom" else fg.image(logo, xml_safe(title), home)
     newest = max((a.updated or a.date for a in items), default=_EPOCH)
     fg.lastBuildDate(newest)  # not "now": an unchanged site must give unchanged bytes
     fg.updated(newest)
     for article in items:
-        _add_entry(fg, site, article)
-    data = fg.atom_str(pretty=True) if format == "atom" else fg.rss_str(pretty=True)
-    problems = check_feed(data, format)
+        _add_entry(fg, site, article, fmt)
+    data = fg.atom_str(pretty=True) if fmt == "atom" else _plain_text_references(fg.rss_str(pretty=True))
+    problems = check_feed(data, fmt)
     if problems:
-        raise BuildError(
-            [
-                Problem(
-                    output.path,
-                    None,
-                    "the feed would be invalid: " + "; ".join(problems),
-                    "please report this as a newsgen bug",
-                )
-            ]
-        )
+        raise BuildError([_bug(output.path, problems)])
     return data
 
 
-def _add_entry(fg: FeedGenerator, site: Site, article) -> None:
+def _plain_text_references(data: bytes) -> bytes:
+    """RSS text with `&` and `<` as hexadecimal references (&#x26; &#x3C;), as the RSS
+    Advisory Board recommends: readers that take a title for HTML then still show the
+    characters. CDATA sections (the bodies) are left as they are."""
+    parts = re.split(rb"(<!\[CDATA\[.*?\]\]>)", data, flags=re.S)
+    for n in range(0, len(parts), 2):
+        parts[n] = parts[n].replace(b"&amp;", b"&#x26;").replace(b"&lt;", b"&#x3C;")
+    return b"".join(parts)
+
+
+def _add_entry(fg: FeedGenerator, site: Site, article: Article, fmt: str) -> None:
     config = site.config
     link = to_abs_url(config, article.route)
     entry = fg.add_entry(order="append")
@@ -127,42 +356,104 @@ def _add_entry(fg: FeedGenerator, site: Site, article) -> None:
     entry.link(href=link)
     entry.published(article.date)
     entry.updated(article.updated or article.date)
-    entry.description(xml_safe(article.summary or article.title))
-    entry.content(xml_safe(absolutize(article.body_html, config.origin)), type="CDATA")
+    summary = xml_safe(article.summary or article.title)
+    if fmt == "atom":
+        entry.summary(summary, type="text")
+    else:
+        entry.description(summary)
+    if config.feed_full_content:
+        entry.content(_body(site, article), type="html" if fmt == "atom" else "CDATA")
     authors = article.authors or (config.publisher,)
-    entry.author([{"name": xml_safe(name)} for name in authors])
-    # One dc:creator with every name: readers show a single byline field.
+    people = []
+    for name in authors:
+        uri = _author_url(site, name)
+        people.append({"name": xml_safe(name), **({"uri": uri} if uri else {})})
+    if fmt == "atom":
+        entry.author(people)
+    # One dc:creator with every name: readers show a single byline field (RSS's own
+    # <author> must be an e-mail address).
     entry.dc.dc_creator(xml_safe(", ".join(authors)))
     for name in article.categories:
         entry.category(term=xml_safe(name))
-    if article.image:
-        image = article.image if "://" in article.image else to_abs_url(config, article.image.lstrip("/"))
-        entry.enclosure(image, 0, _image_type(image))
+    image = feed_image(site, article)
+    entry.newsmedia.image = image
+    if image is not None and image.facts is not None and fmt == "rss":
+        entry.enclosure(image.url, image.facts.length, image.facts.mime)
 
 
-def _image_type(url: str) -> str:
-    ext = url.rsplit(".", 1)[-1].lower()
-    return {
-        "jpg": "image/jpeg",
-        "jpeg": "image/jpeg",
-        "png": "image/png",
-        "gif": "image/gif",
-        "webp": "image/webp",
-        "svg": "image/svg+xml",
-        "avif": "image/avif",
-    }.get(ext, "image/jpeg")
+def _bug(path: str, problems: list[str]) -> Problem:
+    return Problem(
+        path, None, "the feed would be invalid: " + "; ".join(problems), "please report this as a newsgen bug"
+    )
 
 
-_ATOM = "{http://www.w3.org/2005/Atom}"
+# --- JSON Feed ----------------------------------------------------------------------------
 
 
-def check_feed(data: bytes, kind: str) -> list[str]:
-    """What is wrong with a feed by the RSS 2.0 / Atom rules readers rely on."""
+def json_feed(site: Site, output: Output) -> dict:
+    """The JSON Feed 1.1 document of a feed, item for item the same stories as its RSS."""
+    config = site.config
+    title, home = _title(site, output.key)
+    data: dict = {
+        "version": JSON_FEED_VERSION,
+        "title": title,
+        "home_page_url": home,
+        "feed_url": to_abs_url(config, output.path),
+        "language": config.language,
+        "authors": [{"name": config.publisher, "url": to_abs_url(config, "")}],
+    }
+    if config.description:
+        data["description"] = config.description
+    logo = feed_logo(site)
+    if logo:
+        data["icon"] = logo
+    if config.websub_hub:
+        data["hubs"] = [{"type": "WebSub", "url": config.websub_hub}]
+    data["items"] = [_json_item(site, a) for a in _items(site, output.key)]
+    return data
+
+
+def _json_item(site: Site, article: Article) -> dict:
+    config = site.config
+    link = to_abs_url(config, article.route)
+    item: dict = {"id": link, "url": link, "title": article.title}
+    if config.feed_full_content:
+        item["content_html"] = _body(site, article)
+    else:
+        item["content_text"] = article.summary or article.title
+    if article.summary:
+        item["summary"] = article.summary
+    image = feed_image(site, article)
+    if image is not None:
+        item["image"] = image.url
+    item["date_published"] = article.date.isoformat()
+    item["date_modified"] = (article.updated or article.date).isoformat()
+    authors = article.authors or (config.publisher,)
+    item["authors"] = [{"name": n, **({"url": u} if (u := _author_url(site, n)) else {})} for n in authors]
+    tags = list(dict.fromkeys((*article.categories, *article.tags)))
+    if tags:
+        item["tags"] = tags
+    item["language"] = article.lang or config.language
+    return item
+
+
+# --- Read-back checks ---------------------------------------------------------------------
+
+_ATOM = f"{{{ATOM_NS}}}"
+_ATOM_TEXT_TYPES = {"text", "html", "xhtml"}
+
+
+def check_feed(data: bytes, fmt: str) -> list[str]:
+    """What is wrong with a feed by the RSS 2.0 / Atom (RFC 4287) rules readers rely on."""
     try:
         root = ElementTree.fromstring(data)
     except ElementTree.ParseError as exc:
         return [f"not well-formed XML ({exc})"]
-    return _check_atom(root) if kind == "atom" else _check_rss(root)
+    return _check_atom(root) if fmt == "atom" else _check_rss(root)
+
+
+def _absolute(url: str | None) -> bool:
+    return (url or "").startswith(("http://", "https://"))
 
 
 def _check_rss(root) -> list[str]:
@@ -178,12 +469,21 @@ def _check_rss(root) -> list[str]:
         if not (item.findtext("title") or item.findtext("description")):
             problems.append(f"item {n} has neither title nor description")
         for name in ("link", "guid"):
-            if not (item.findtext(name) or "").startswith(("http://", "https://")):
+            if not _absolute(item.findtext(name)):
                 problems.append(f"item {n} <{name}> is not an absolute URL")
         try:
             email.utils.parsedate_to_datetime(item.findtext("pubDate") or "")
         except (TypeError, ValueError):
             problems.append(f"item {n} has no valid RFC 822 <pubDate>")
+        for enclosure in item.findall("enclosure"):
+            if (
+                not _absolute(enclosure.get("url"))
+                or not enclosure.get("type")
+                or not (enclosure.get("length") or "").isdigit()
+            ):
+                problems.append(f"item {n} <enclosure> needs an absolute url, a type and a length")
+        if len(item.findall("enclosure")) > 1:
+            problems.append(f"item {n} has more than one <enclosure>")
     return problems
 
 
@@ -195,8 +495,74 @@ def _check_atom(root) -> list[str]:
         for name in ("id", "title", "updated")
         if not (root.findtext(f"{_ATOM}{name}") or "").strip()
     ]
+    problems += _check_links(root, "feed")
     for n, entry in enumerate(root.findall(f"{_ATOM}entry"), start=1):
+        where = f"entry {n}"
         for name in ("id", "title", "updated"):
             if not (entry.findtext(f"{_ATOM}{name}") or "").strip():
-                problems.append(f"entry {n} has no <{name}>")
+                problems.append(f"{where} has no <{name}>")
+        if not entry.findall(f"{_ATOM}author") and not root.findall(f"{_ATOM}author"):
+            problems.append(f"{where} has no <author>")
+        problems += _check_links(entry, where)
+        for name in ("content", "summary", "title"):
+            for element in entry.findall(f"{_ATOM}{name}"):
+                problems += _check_text(element, f"{where} <{name}>")
+    return problems
+
+
+def _check_links(parent, where: str) -> list[str]:
+    """RFC 4287 4.1.1: at most one alternate link per type and language; every link has
+    an href; an enclosure says its type and length."""
+    problems, alternates = [], set()
+    for link in parent.findall(f"{_ATOM}link"):
+        rel = link.get("rel", "alternate")
+        if not link.get("href"):
+            problems.append(f"{where} has a <link> without href")
+        if rel == "alternate":
+            key = (link.get("type"), link.get("hreflang"))
+            if key in alternates:
+                problems.append(f"{where} has two alternate links of the same type and language")
+            alternates.add(key)
+        if rel == "enclosure" and (not link.get("type") or not (link.get("length") or "").isdigit()):
+            problems.append(f"{where} has an enclosure link without type or length")
+    return problems
+
+
+def _check_text(element, where: str) -> list[str]:
+    """RFC 4287 3.1 and 4.1.3: a text construct's type is text, html or xhtml (content may
+    also be a MIME type), and markup in a text-typed element is a mistake."""
+    kind = element.get("type", "text")
+    if kind not in _ATOM_TEXT_TYPES and "/" not in kind:
+        return [f"{where} has type {kind!r}, not text, html, xhtml or a MIME type"]
+    if kind == "text" and len(element):
+        return [f"{where} is typed text but holds elements"]
+    return []
+
+
+def check_json_feed(data: dict) -> list[str]:
+    """What is wrong with a JSON Feed by the 1.1 specification's required fields."""
+    problems = []
+    if data.get("version") != JSON_FEED_VERSION:
+        problems.append("version is not JSON Feed 1.1")
+    if not isinstance(data.get("title"), str) or not data["title"]:
+        problems.append("no title")
+    for name in ("home_page_url", "feed_url"):
+        if name in data and not _absolute(data[name]):
+            problems.append(f"{name} is not an absolute URL")
+    items = data.get("items")
+    if not isinstance(items, list):
+        return [*problems, "items is not a list"]
+    for n, item in enumerate(items, start=1):
+        if not isinstance(item.get("id"), str) or not item["id"]:
+            problems.append(f"item {n} has no id")
+        if "content_html" not in item and "content_text" not in item:
+            problems.append(f"item {n} has neither content_html nor content_text")
+        for name in ("date_published", "date_modified"):
+            try:
+                datetime.fromisoformat(item.get(name, ""))
+            except (TypeError, ValueError):
+                problems.append(f"item {n} has no RFC 3339 {name}")
+        for name in ("url", "image"):
+            if name in item and not _absolute(item[name]):
+                problems.append(f"item {n} {name} is not an absolute URL")
     return problems

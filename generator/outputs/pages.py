@@ -7,35 +7,20 @@ Site; what a context holds is what the kind's fingerprint covers (see base.Facet
 from __future__ import annotations
 
 import math
-from datetime import datetime
-from typing import ClassVar
 
 from generator.outputs import structured
-from generator.outputs.base import Facet, Output, OutputKind, Planner, Rendering
+from generator.outputs.base import Facet, HtmlKind, Output, OutputKind, Planner, Rendering, day
 from generator.site import Site
-from generator.urls import index_route, output_path, page_route, section_feed_route, to_url
-
-
-class HtmlKind(OutputKind):
-    """A kind rendered through one template of the theme."""
-
-    template: ClassVar[str]  # the theme template that renders it
-
-    def context(self, rendering: Rendering, *key) -> dict:
-        """The template's variables for the output with this key."""
-        raise NotImplementedError
-
-    def render(self, output: Output, rendering: Rendering) -> bytes:
-        context = self.context(rendering, *output.key)
-        return rendering.templates.page(self.template, context, output.path)
-
-    def lastmod(self, site: Site, output: Output) -> str | None:
-        """Public by default, dated by the newest story."""
-        return _day(site.articles[0].date) if site.articles else ""
-
-
-def _day(when: datetime) -> str:
-    return when.date().isoformat()
+from generator.urls import (
+    FEED_TAXONOMIES,
+    SITE_JSON,
+    SITE_RSS,
+    index_route,
+    output_path,
+    page_route,
+    term_feed_route,
+    to_url,
+)
 
 
 def _pages(count: int, per_page: int) -> int:
@@ -104,7 +89,7 @@ class ArticlePage(HtmlKind):
 
     def lastmod(self, site: Site, output: Output) -> str | None:
         article = site.articles[output.key[0]]
-        return _day(article.updated or article.date)
+        return day(article.updated or article.date)
 
     def context(self, rendering: Rendering, index: int) -> dict:
         site = rendering.site
@@ -132,7 +117,7 @@ class StandalonePage(HtmlKind):
 
     def lastmod(self, site: Site, output: Output) -> str | None:
         page = next(p for p in site.pages if p.source == output.key[0])
-        return _day(page.updated) if page.updated else ""
+        return day(page.updated) if page.updated else ""
 
     def context(self, rendering: Rendering, source: str) -> dict:
         page = next(p for p in rendering.site.pages if p.source == source)
@@ -186,15 +171,24 @@ class Listing(HtmlKind):
 
     def lastmod(self, site: Site, output: Output) -> str | None:
         kind, slug, _ = output.key
-        return _day(site.articles[site.terms[kind][slug].articles[0]].date)
+        return day(site.articles[site.terms[kind][slug].articles[0]].date)
 
     def context(self, rendering: Rendering, kind: str, slug: str, number: int) -> dict:
         site = rendering.site
         term = site.terms[kind][slug]
         articles = [site.articles[i] for i in term.articles]
         pager = rendering.templates.pager(articles, term.route, number)
-        feed = to_url(site.config, section_feed_route(term.route)) if kind == "category" else ""
-        return {"kind": kind, "term": term, "pager": pager, "page_url": pager.url, "term_feed_url": feed}
+        has_feeds = kind in FEED_TAXONOMIES
+        feed = to_url(site.config, term_feed_route(term.route, SITE_RSS)) if has_feeds else ""
+        json_feed = to_url(site.config, term_feed_route(term.route, SITE_JSON)) if has_feeds else ""
+        return {
+            "kind": kind,
+            "term": term,
+            "pager": pager,
+            "page_url": pager.url,
+            "term_feed_url": feed,
+            "term_json_feed_url": json_feed,
+        }
 
 
 class NotFound(HtmlKind):

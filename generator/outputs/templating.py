@@ -20,6 +20,7 @@ from generator.site import Site
 from generator.theme import Theme, make_environment
 from generator.urls import (
     SITE_ATOM,
+    SITE_JSON,
     SITE_RSS,
     asset_abs_url,
     asset_url,
@@ -129,6 +130,8 @@ class Templates:
             "term_url": self._term_url,
             "feed_url": to_url(config, SITE_RSS),
             "atom_url": to_url(config, SITE_ATOM),
+            "json_feed_url": to_url(config, SITE_JSON),
+            "feeds_url": to_url(config, "feeds/"),
             "copyright_year": site.copyright_year,
             "abs_asset_url": lambda path: asset_abs_url(config, path),
             "format_month": self._format_month,
