@@ -49,6 +49,15 @@ class Theme:
         return table.get(key, fallback.get(key, key))
 
 
+# libyaml's loader when PyYAML was built with it: the theme's tables are read on every
+# build, and the pure-Python loader took most of a preview rebuild's set-up.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _load_yaml(text: str):
+    return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader either way
+
+
 def builtin_themes() -> Path:
     return Path(str(resources.files("generator.themes")))
 
@@ -102,7 +111,7 @@ def _settings(folder: Path) -> dict:
     path = folder / THEME_FILE
     if not path.exists():
         return {}
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return _load_yaml(path.read_text(encoding="utf-8")) or {}
 
 
 def _translations(folder: Path) -> dict:
@@ -110,7 +119,7 @@ def _translations(folder: Path) -> dict:
     i18n = folder / "i18n"
     if i18n.is_dir():
         for path in sorted(i18n.glob("*.yaml")):
-            found[path.stem] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            found[path.stem] = _load_yaml(path.read_text(encoding="utf-8")) or {}
     return found
 
 

@@ -66,6 +66,9 @@ class Rendering:
     theme: Theme  # the theme in use
     templates: Templates  # the Jinja environment; HTML kinds render through it
     kinds: tuple[OutputKind, ...] = ()  # every kind of the build, for kinds that list others
+    # Work kinds share within one build (a story's feed entry is in several feeds); it
+    # never outlives the model it was made from.
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def planner(self) -> Planner:
         """A planner of this model, for a kind that renders from other kinds' plans."""

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import email.utils
 import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from xml.etree import ElementTree
 
+from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
@@ -95,7 +96,7 @@ class Rss(_Feed):
     name = "rss"
 
     def render(self, output: Output, rendering: Rendering) -> bytes:
-        return _xml_feed(rendering.site, output, "rss")
+        return _xml_feed(rendering, output, "rss")
 
 
 class Atom(_Feed):
@@ -107,7 +108,7 @@ class Atom(_Feed):
         return [(SITE_ATOM, ("site",))]
 
     def render(self, output: Output, rendering: Rendering) -> bytes:
-        return _xml_feed(rendering.site, output, "atom")
+        return _xml_feed(rendering, output, "atom")
 
 
 class JsonFeed(_Feed):
@@ -117,11 +118,11 @@ class JsonFeed(_Feed):
     extension = SITE_JSON
 
     def render(self, output: Output, rendering: Rendering) -> bytes:
-        data = json_feed(rendering.site, output)
+        data = json_feed(rendering, output)
         problems = check_json_feed(data)
         if problems:
             raise BuildError([_bug(output.path, problems)])
-        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 class FeedsPage(HtmlKind):
@@ -236,7 +237,14 @@ def _author_url(site: Site, name: str) -> str:
 def _body(site: Site, article: Article) -> str:
     """The story's HTML for feeds: links made absolute, and cleaned of scripts, styles and
     event handlers, which no reader runs and validators refuse."""
-    return xml_safe(clean_html(absolutize(article.body_html, site.config.origin)))
+    return _feed_html(article.source, article.digest, article.body_html, site.config.origin)
+
+
+# One story is in several feeds (the site's, its section's, tags' and author's, each as
+# RSS and JSON) and, in `newsgen serve`, in every rebuild: clean each version once.
+@lru_cache(maxsize=4096)
+def _feed_html(source: str, digest: str, body_html: str, origin: str) -> str:
+    return xml_safe(clean_html(absolutize(body_html, origin)))
 
 
 # --- RSS and Atom -------------------------------------------------------------------------
@@ -302,8 +310,9 @@ class _MediaEntry(BaseEntryExtension):
         xml_elem(f"{{{MEDIA_NS}}}thumbnail", parent, url=image.url, **size)
 
 
-def _xml_feed(site: Site, output: Output, fmt: str) -> bytes:
+def _xml_feed(rendering: Rendering, output: Output, fmt: str) -> bytes:
     """The RSS or Atom feed's XML; it is checked before it is returned."""
+    site = rendering.site
     config = site.config
     items = _items(site, output.key)
     title, home = _title(site, output.key)
@@ -328,8 +337,12 @@ def _xml_feed(site: Site, output: Output, fmt: str) -> bytes:
     fg.lastBuildDate(newest)  # not "now": an unchanged site must give unchanged bytes
     fg.updated(newest)
     for article in items:
-        _add_entry(fg, site, article, fmt)
-    data = fg.atom_str(pretty=True) if fmt == "atom" else _plain_text_references(fg.rss_str(pretty=True))
+        key = ("feed-entry", fmt, article.source)
+        entry = rendering.memo.get(key)
+        if entry is None:
+            entry = rendering.memo[key] = _entry(site, article, fmt)
+        fg.add_entry(entry, order="append")
+    data = fg.atom_str(pretty=False) if fmt == "atom" else _plain_text_references(fg.rss_str(pretty=False))
     problems = check_feed(data, fmt)
     if problems:
         raise BuildError([_bug(output.path, problems)])
@@ -339,17 +352,17 @@ def _xml_feed(site: Site, output: Output, fmt: str) -> bytes:
 def _plain_text_references(data: bytes) -> bytes:
     """RSS text with `&` and `<` as hexadecimal references (&#x26; &#x3C;), as the RSS
     Advisory Board recommends: readers that take a title for HTML then still show the
-    characters. CDATA sections (the bodies) are left as they are."""
-    parts = re.split(rb"(<!\[CDATA\[.*?\]\]>)", data, flags=re.S)
-    for n in range(0, len(parts), 2):
-        parts[n] = parts[n].replace(b"&amp;", b"&#x26;").replace(b"&lt;", b"&#x3C;")
-    return b"".join(parts)
+    characters. Inside the bodies' CDATA the same references mean the same in HTML."""
+    return data.replace(b"&amp;", b"&#x26;").replace(b"&lt;", b"&#x3C;")
 
 
-def _add_entry(fg: FeedGenerator, site: Site, article: Article, fmt: str) -> None:
+def _entry(site: Site, article: Article, fmt: str) -> FeedEntry:
+    """One story's entry, made once per build and format and added to each feed it is in."""
     config = site.config
     link = to_abs_url(config, article.route)
-    entry = fg.add_entry(order="append")
+    entry = FeedEntry()
+    entry.load_extension("dc")
+    entry.register_extension("newsmedia", _MediaEntry)
     entry.id(link)
     entry.guid(link, permalink=True)
     entry.title(xml_safe(article.title))
@@ -379,6 +392,7 @@ def _add_entry(fg: FeedGenerator, site: Site, article: Article, fmt: str) -> Non
     entry.newsmedia.image = image
     if image is not None and image.facts is not None and fmt == "rss":
         entry.enclosure(image.url, image.facts.length, image.facts.mime)
+    return entry
 
 
 def _bug(path: str, problems: list[str]) -> Problem:
@@ -390,8 +404,9 @@ def _bug(path: str, problems: list[str]) -> Problem:
 # --- JSON Feed ----------------------------------------------------------------------------
 
 
-def json_feed(site: Site, output: Output) -> dict:
+def json_feed(rendering: Rendering, output: Output) -> dict:
     """The JSON Feed 1.1 document of a feed, item for item the same stories as its RSS."""
+    site = rendering.site
     config = site.config
     title, home = _title(site, output.key)
     data: dict = {
@@ -409,11 +424,18 @@ def json_feed(site: Site, output: Output) -> dict:
         data["icon"] = logo
     if config.websub_hub:
         data["hubs"] = [{"type": "WebSub", "url": config.websub_hub}]
-    data["items"] = [_json_item(site, a) for a in _items(site, output.key)]
+    data["items"] = [_json_item(rendering, a) for a in _items(site, output.key)]
     return data
 
 
-def _json_item(site: Site, article: Article) -> dict:
+def _json_item(rendering: Rendering, article: Article) -> dict:
+    key = ("json-item", article.source)
+    if key not in rendering.memo:
+        rendering.memo[key] = _make_json_item(rendering.site, article)
+    return rendering.memo[key]
+
+
+def _make_json_item(site: Site, article: Article) -> dict:
     config = site.config
     link = to_abs_url(config, article.route)
     item: dict = {"id": link, "url": link, "title": article.title}
