@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 
 from generator.config import SiteConfig
 from generator.documents import LIST_FIELDS, Article, Page
@@ -58,6 +59,11 @@ class Site:
     @property
     def menu(self) -> list[Page]:
         return sorted((p for p in self.pages if p.menu is not None), key=lambda p: (p.menu, p.title))
+
+    @cached_property
+    def static_by_rel(self) -> dict[str, StaticFile]:
+        """The static files by their path under content/static/ (feeds look up images)."""
+        return {s.rel: s for s in self.statics}
 
     @property
     def copyright_year(self) -> int | str:

@@ -75,6 +75,12 @@ def _title(site: Site, key: tuple) -> tuple[str, str]:
     return f"{term.name} — {config.title}", to_abs_url(config, term.route)
 
 
+def _stamp(statics: dict, article: Article) -> str:
+    """The version of the story's image file ("" for none or a URL)."""
+    static = statics.get(article.image.lstrip("/")) if article.image else None
+    return static.stamp if static else ""
+
+
 class _Feed(OutputKind):
     shows = frozenset({Facet.NAVIGATION, Facet.LISTS, Facet.BODY})
     extension = SITE_RSS  # the file name beside each listing
@@ -84,9 +90,9 @@ class _Feed(OutputKind):
 
     def plan(self, planner: Planner):
         site = planner.site
-        stamps = {s.rel: s.stamp for s in site.statics}
+        statics = site.static_by_rel
         for rel, key in self.routes(site):
-            shown = [(a.digest, a.route, stamps.get(a.image.lstrip("/"), "")) for a in _items(site, key)]
+            shown = [(a.digest, a.route, _stamp(statics, a)) for a in _items(site, key)]
             yield planner.output(self, rel, key, _title(site, key), shown)
 
 
@@ -202,7 +208,7 @@ def feed_image(site: Site, article: Article) -> FeedImage | None:
     facts = None
     if "://" not in article.image and not article.image.startswith("//"):
         rel = article.image.lstrip("/")
-        static = next((s for s in site.statics if s.rel == rel), None)
+        static = site.static_by_rel.get(rel)
         try:
             facts = image_facts(static.source if static else rel, static.stamp if static else "")
         except NotAnImage as exc:
@@ -235,8 +241,8 @@ def _author_url(site: Site, name: str) -> str:
 
 
 def _body(site: Site, article: Article) -> str:
-    """The story's HTML for feeds: links made absolute, and cleaned of scripts, styles and
-    event handlers, which no reader runs and validators refuse."""
+    """The story's HTML for feeds: links made absolute, cleaned to ordinary HTML (no
+    scripts, styles, embeds or event handlers, which readers drop and validators refuse)."""
     return _feed_html(article.source, article.digest, article.body_html, site.config.origin)
 
 
