@@ -44,6 +44,7 @@ class SiteConfig:
     feed_full_content: bool = True  # whole bodies in feeds; false: summaries only
     feed_logo: str = ""  # raster logo for feeds (PNG, JPEG, GIF); default: `logo` if raster
     websub_hub: str = ""  # a WebSub hub: linked from every feed, pinged by `newsgen deploy`
+    search: bool = True  # the /search/ page and its Pagefind index
     home_sections: int = 4  # stories per category section on the home page
     related: int = 4  # related articles under an article
     news_sitemap_days: int = 2  # how recent an article must be for news-sitemap.xml
@@ -80,7 +81,7 @@ class SiteConfig:
 
 _FIELDS = {f.name: f for f in dataclasses.fields(SiteConfig)}
 _INT_KEYS = {"per_page", "feed_items", "home_sections", "related", "news_sitemap_days"}
-_BOOL_KEYS = {"unicode_slugs", "sanitize_html", "feed_full_content"}
+_BOOL_KEYS = {"unicode_slugs", "sanitize_html", "feed_full_content", "search"}
 # The placeholders each URL pattern may use; the others are unknown when it is filled.
 _PLACEHOLDERS = {"article": {"slug", "year", "month", "day"}, "archive": {"slug", "year", "month"}}
 

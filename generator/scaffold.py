@@ -36,6 +36,7 @@ timezone: {timezone}  # IANA zone, e.g. Europe/Madrid
 # feed_full_content: true        # false: feeds carry summaries only, readers come to the page
 # feed_logo: images/logo.png     # raster logo for feeds; default: `logo` when it is raster
 # websub_hub: https://pubsubhubbub.appspot.com/  # announce new stories to feed readers at once
+# search: true                   # false: no /search/ page and no search index
 # home_sections: 4               # stories per section on the front page
 # related: 4                     # related stories under an article
 # news_sitemap_days: 2           # age limit for news-sitemap.xml

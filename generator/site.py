@@ -66,6 +66,11 @@ class Site:
         return {s.rel: s for s in self.statics}
 
     @property
+    def searchable(self) -> bool:
+        """Search is on and there is a story to find (an index of nothing cannot be made)."""
+        return self.config.search and bool(self.articles)
+
+    @property
     def copyright_year(self) -> int | str:
         """The footer's year: the newest story's, so an unchanged site renders unchanged."""
         return self.articles[0].date.year if self.articles else ""

@@ -15,6 +15,9 @@ from generator.config import SiteConfig
 SITE_RSS = "feed.xml"  # route of the site's RSS feed; a listing's is beside it
 SITE_JSON = "feed.json"  # route of the site's JSON Feed; a listing's is beside it
 SITE_ATOM = "atom.xml"  # route of the site's Atom feed
+SEARCH_ROUTE = "search/"  # the search page
+SEARCH_INDEX_ROUTE = "pagefind/"  # the folder of its index
+FEEDS_ROUTE = "feeds/"  # the page listing every feed
 # Which listings get feeds of their own ("follow this columnist"); archive months do not.
 FEED_TAXONOMIES = ("category", "tag", "author")
 

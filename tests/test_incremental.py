@@ -270,9 +270,10 @@ def test_an_edit_renders_only_the_outputs_that_show_it(make_site):
     oldest = article_path(NAMES[0])
     site.write({oldest: files[oldest].replace("More.", "More, corrected.")})
     report = site.build()
-    # Its page and the feeds that carry its body (the site's, its section's and its tag's,
-    # each as RSS and JSON, and Atom); listings show no body, so none changes.
-    assert sorted(report.write.written) == [
+    # Its page, the feeds that carry its body (the site's, its section's and its tag's, each
+    # as RSS and JSON, and Atom) and the search index; listings show no body: none changes.
+    written = sorted(report.write.written)
+    assert [p for p in written if not p.startswith("pagefind/")] == [
         "2026/11/10/alpha/index.html",
         "atom.xml",
         "category/world/feed.json",
@@ -282,7 +283,10 @@ def test_an_edit_renders_only_the_outputs_that_show_it(make_site):
         "tag/water/feed.json",
         "tag/water/feed.xml",
     ]
-    assert report.write.rendered == 8
+    assert "pagefind/pagefind-entry.json" in written
+    # Every file of the index is rendered again (its digest moved); only changed ones are written.
+    index_files = [p for p in (site.out / "pagefind").rglob("*") if p.is_file()]
+    assert report.write.rendered == 8 + len(index_files)
     assert report.parsed == 1
 
 

@@ -35,6 +35,7 @@ from generator.sanitize import clean_html, xml_safe
 from generator.site import Site
 from generator.urls import (
     FEED_TAXONOMIES,
+    FEEDS_ROUTE,
     SITE_ATOM,
     SITE_JSON,
     SITE_RSS,
@@ -136,7 +137,7 @@ class FeedsPage(HtmlKind):
 
     name, template = "feeds", "feeds.html"
     shows = frozenset({Facet.NAVIGATION, Facet.LISTS})
-    route = "feeds/"
+    route = FEEDS_ROUTE
 
     def plan(self, planner: Planner):
         shown = [route for _, route in feed_sources(planner.site)]

@@ -20,6 +20,8 @@ from generator.errors import BuildError, Problem
 from generator.site import Site
 from generator.theme import Theme, make_environment
 from generator.urls import (
+    FEEDS_ROUTE,
+    SEARCH_ROUTE,
     SITE_ATOM,
     SITE_JSON,
     SITE_RSS,
@@ -132,7 +134,8 @@ class Templates:
             "feed_url": to_url(config, SITE_RSS),
             "atom_url": to_url(config, SITE_ATOM),
             "json_feed_url": to_url(config, SITE_JSON),
-            "feeds_url": to_url(config, "feeds/"),
+            "feeds_url": to_url(config, FEEDS_ROUTE),
+            "search_url": to_url(config, SEARCH_ROUTE) if site.searchable else "",
             "copyright_year": site.copyright_year,
             "abs_asset_url": lambda path: asset_abs_url(config, path),
             "format_month": self._format_month,

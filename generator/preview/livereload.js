@@ -40,6 +40,15 @@
       old.after(fresh);
     });
   }
+  // A page may follow files it does not include but reads (the search page follows its
+  // index): data-newsgen-follows="pagefind/" on any element lists path prefixes.
+  var follows = [].concat.apply([], [].map.call(document.querySelectorAll("[data-newsgen-follows]"),
+    function (el) { return el.dataset.newsgenFollows.split(/\s+/).filter(Boolean); }));
+  function shown(files) {
+    return files.indexOf(file) >= 0 || files.some(function (f) {
+      return follows.some(function (prefix) { return f.indexOf(prefix) === 0; });
+    });
+  }
   var on = {
     hello: function (d) {
       window.__newsgenOpen = true;
@@ -50,7 +59,7 @@
     css: function (d) { version = d.version; swapStyles(d.version); },
     reload: function (d) {
       if (d.navigate && d.navigate !== location.pathname) { location.assign(d.navigate); return; }
-      if (!d.files || !file || d.files.indexOf(file) >= 0) { location.reload(); return; }
+      if (!d.files || !file || shown(d.files)) { location.reload(); return; }
       version = d.version;
     }
   };

@@ -1,0 +1,234 @@
+"""Search: the /search/ page and its full-text index, made by Pagefind.
+
+Kinds: `search` (the page) and `search-index` (the index files under /pagefind/). The
+index is made from the model, not from the written pages: one small document per story
+with its headline, summary and body (nothing of navigation, footers, related stories or
+listings), its section, bylines and year as filters, its date as the sort key and
+meta, in the story's language. Pagefind's own CLI indexes those documents in a scratch
+folder; the files it makes are outputs like any other, so they reach the output folder
+through the staged writer (a failed build never leaves a half-made index) and are
+rendered again only when their fingerprint (every story's source digest and route)
+changes: a no-change build does not run the indexer.
+
+Failure modes: the indexer missing or failing is a BuildError with its message and the
+way out (`search: false`); nothing is written then.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+from generator.documents import Article
+from generator.errors import BuildError, Problem
+from generator.outputs.base import Facet, HtmlKind, Output, OutputKind, Planner, Rendering, fingerprint
+from generator.site import Site
+from generator.urls import SEARCH_INDEX_ROUTE, SEARCH_ROUTE, asset_url, to_url
+
+# The files of Pagefind's bundle that our own search script needs (not its UI kits).
+_PUBLISHED = re.compile(
+    r"pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|pagefind\.[^/]+\.pf_meta"
+    r"|wasm\.[^/]+\.pagefind|(?:fragment|index|filter)/[^/]+"
+)
+# The index of the last model indexed, by its digest: planning makes it, rendering (in
+# this process or a forked worker) reads it.
+_MADE: dict[str, dict[str, bytes]] = {}
+# Pagefind names its files by hashes of maps it writes in no fixed order, so the same
+# stories indexed twice give other file names. Indexes are kept by digest in the user's
+# cache, so every build of the same stories (a clean one, another process, another copy
+# of the site) publishes the same files; the newest few are kept.
+KEPT_INDEXES = 6
+
+
+class SearchPage(HtmlKind):
+    """/search/: the search box and results, in the site's language."""
+
+    name, template = "search", "search.html"
+    shows = frozenset({Facet.NAVIGATION})
+
+    def plan(self, planner: Planner):
+        if planner.site.searchable:
+            yield planner.output(self, SEARCH_ROUTE + "index.html", ())
+
+    def context(self, rendering: Rendering) -> dict:
+        config = rendering.site.config
+        return {
+            "page_url": to_url(config, SEARCH_ROUTE),
+            "index_url": to_url(config, SEARCH_INDEX_ROUTE),
+            "index_route": SEARCH_INDEX_ROUTE,
+        }
+
+
+class SearchIndex(OutputKind):
+    """Pagefind's index of every published story."""
+
+    name = "search-index"
+    shows = frozenset({Facet.LISTS, Facet.BODY})
+
+    def plan(self, planner: Planner):
+        site = planner.site
+        if not site.searchable:
+            return
+        digest = index_digest(site)
+        for path in sorted(index_files(site, digest)):
+            yield planner.output(self, SEARCH_INDEX_ROUTE + path, (digest, path))
+
+    def render(self, output: Output, rendering: Rendering) -> bytes:
+        digest, path = output.key
+        return index_files(rendering.site, digest)[path]
+
+
+KINDS: tuple[OutputKind, ...] = (SearchPage(), SearchIndex())
+
+
+def index_digest(site: Site) -> str:
+    """What the index is made of: every story's source and route, the settings that shape
+    its documents, and the indexer's version."""
+    config = site.config
+    stories = [(a.digest, a.route, a.source) for a in site.articles]
+    return fingerprint(_indexer_version(), config.language, config.base_path, config.title, stories)
+
+
+def index_files(site: Site, digest: str) -> dict[str, bytes]:
+    """The index's files by path under /pagefind/, made once per digest."""
+    found = _MADE.get(digest)
+    if found is None:
+        store = _store() / digest
+        found = _read(store) if store.is_dir() else None
+        if found is None:
+            found = _index(site)
+            _keep(store, found)
+        _MADE.clear()  # one index at a time: the last model's
+        _MADE[digest] = found
+    return found
+
+
+def _store() -> Path:
+    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(home) / "newsgen" / "search-indexes"
+
+
+def _read(folder: Path) -> dict[str, bytes] | None:
+    try:
+        os.utime(folder)  # recently used: kept longest
+        return {
+            p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+        }
+    except OSError:
+        return None
+
+
+def _keep(folder: Path, files: dict[str, bytes]) -> None:
+    """Store an index whole (written aside, then renamed) and forget the oldest ones.
+    A store that cannot be written only costs the next build an index run."""
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".new-", dir=folder.parent))
+        for path, data in files.items():
+            (scratch / path).parent.mkdir(parents=True, exist_ok=True)
+            (scratch / path).write_bytes(data)
+        try:
+            scratch.rename(folder)
+        except OSError:  # another build stored the same index meanwhile
+            shutil.rmtree(scratch, ignore_errors=True)
+        kept = sorted(
+            (p for p in folder.parent.iterdir() if not p.name.startswith(".")),
+            key=lambda p: p.stat().st_mtime,
+            reverse=True,
+        )
+        for old in kept[KEPT_INDEXES:]:
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError:
+        pass
+
+
+def _indexer_version() -> str:
+    try:
+        return metadata.version("pagefind_bin")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _index(site: Site) -> dict[str, bytes]:
+    scratch = Path(tempfile.mkdtemp(prefix="newsgen-search-"))
+    try:
+        documents = scratch / "site"
+        for article in site.articles:
+            page = documents / article.route / "index.html"
+            page.parent.mkdir(parents=True, exist_ok=True)
+            page.write_text(search_document(site, article), encoding="utf-8")
+        documents.mkdir(exist_ok=True)
+        _run_indexer(documents, scratch / "index")
+        return {
+            p.relative_to(scratch / "index").as_posix(): p.read_bytes()
+            for p in sorted((scratch / "index").rglob("*"))
+            if p.is_file() and _PUBLISHED.fullmatch(p.relative_to(scratch / "index").as_posix())
+        }
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run_indexer(documents: Path, out: Path) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "pagefind",
+        "--site",
+        str(documents),
+        "--output-path",
+        str(out),
+        "--quiet",
+    ]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        done = subprocess.CompletedProcess(command, 1, "", str(exc))
+    if done.returncode != 0 or not (out / "pagefind.js").is_file():
+        said = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        raise BuildError(
+            [
+                Problem(
+                    "site.yaml",
+                    None,
+                    "the search index could not be made: "
+                    + (" ".join(said) or f"pagefind exited with {done.returncode}"),
+                    "install newsgen's dependencies again (pip install -e .), "
+                    "or set `search: false` to build without search",
+                )
+            ]
+        )
+
+
+def search_document(site: Site, article: Article) -> str:
+    """The page Pagefind indexes for one story: only its words are content; section,
+    bylines, year, date and image are filters, sort key and meta."""
+    config = site.config
+    esc = html.escape
+    facts = [("filter", "section", article.category)] if article.category else []
+    facts += [("filter", "author", name) for name in article.authors]
+    facts += [
+        ("filter", "year", str(article.date.year)),
+        ("sort", "date", article.date.isoformat()),
+        ("meta", "date", article.date.isoformat()),
+    ]
+    if article.category:
+        facts.append(("meta", "section", article.category))
+    hidden = "".join(
+        f'<span data-pagefind-{kind}="{name}">{esc(value)}</span>' for kind, name, value in facts
+    )
+    if article.image:
+        src = esc(asset_url(config, article.image))
+        hidden += f'<img data-pagefind-meta="image[src]" src="{src}" alt="">'
+    lang = esc(article.lang or config.language)
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{esc(article.title)}</title>'
+        f"</head><body><main data-pagefind-body><h1>{esc(article.title)}</h1><p>{esc(article.summary)}</p>"
+        f"{article.body_html}<div data-pagefind-ignore>{hidden}</div></main></body></html>\n"
+    )
