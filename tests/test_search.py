@@ -191,3 +191,26 @@ def test_the_index_holds_only_story_words(make_site):
     texts = [gzip.decompress(f).decode() for f in fragments]
     assert len(texts) == 1 and "Drizzle" in texts[0]
     assert "About Us" not in texts[0] and "Test Times" not in texts[0]  # no menu, no masthead
+
+
+def test_a_huge_body_an_unstemmed_script_and_markup_in_a_headline_are_indexed(make_site):
+    big = "\n\n".join(f"Paragraph {n} about the harbour budget and rising prices." for n in range(30_000))
+    assert 1_800_000 < len(big.encode()) < 1_950_000
+    site = make_site(
+        {
+            "content/articles/big.md": article("The long one", category="World", body=big),
+            "content/articles/ka.md": article(
+                "ქართული ამბავი", category="World", body="თბილისი წყალი გვალვა.", lang="ka"
+            ),
+            "content/articles/tags.md": article(
+                'A <b>bold</b> & "quoted" headline', category="World", body="Markup words."
+            ),
+        }
+    )
+    site.build()
+    texts = [gzip.decompress(p.read_bytes()).decode() for p in (site.out / "pagefind" / "fragment").iterdir()]
+    assert any("Paragraph 29999 about the harbour" in t for t in texts)
+    assert any("თბილისი" in t for t in texts)  # kept whole, in its own language's index
+    # The headline is text to the index (the page sets it with textContent): kept literally.
+    assert any('"title":"A <b>bold</b> & \\"quoted\\" headline"' in t for t in texts)
+    assert any(p.name.startswith("pagefind.ka_") for p in (site.out / "pagefind").iterdir())
