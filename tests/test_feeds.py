@@ -63,6 +63,7 @@ def jpeg(width: int = 1200, height: int = 675) -> bytes:
     return image_bytes("JPEG", width, height)
 
 
+@pytest.mark.slow  # runs the W3C checker
 def test_every_feed_of_the_demo_site_passes_the_w3c_checker(demo_build):
     summary = w3c(demo_build.output_dir, "https://4ever.news/")
     print(summary)
@@ -72,6 +73,7 @@ def test_every_feed_of_the_demo_site_passes_the_w3c_checker(demo_build):
     assert "<logo>https://4ever.news/images/logo-512.png</logo>" in atom
 
 
+@pytest.mark.slow  # runs the W3C checker
 def test_every_feed_of_a_new_site_passes_the_w3c_checker(tmp_path):
     site = tmp_path / "paper"
     assert main(["init", str(site), "--title", "The Paper", "--base-url", "https://paper.example/"]) == 0
@@ -121,6 +123,7 @@ def hostile_site(make_site, **settings):
     )
 
 
+@pytest.mark.slow  # runs the W3C checker
 def test_hostile_titles_co_authors_and_a_base_path_still_give_valid_feeds(make_site):
     site = hostile_site(make_site)
     site.build()
@@ -187,6 +190,7 @@ def test_an_update_is_the_entrys_updated_time_and_does_not_reorder_the_feed(make
     assert json.loads(site.read("feed.json"))["items"][1]["date_modified"].startswith("2026-11-22T08:00")
 
 
+@pytest.mark.slow  # runs the W3C checker
 def test_summaries_only_when_the_site_asks(make_site):
     site = hostile_site(make_site, feed_full_content="false")
     site.build()

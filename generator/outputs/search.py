@@ -175,17 +175,19 @@ def _index(site: Site) -> dict[str, bytes]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def _indexer() -> list[str]:
+    """Pagefind's binary itself (from the pagefind_bin wheel): started through
+    `python -m pagefind` it cost a Python start-up per build."""
+    try:
+        from pagefind_bin import get_executable
+
+        return [str(get_executable())]
+    except (ImportError, FileNotFoundError):
+        return [sys.executable, "-m", "pagefind"]  # which then says what is missing
+
+
 def _run_indexer(documents: Path, out: Path) -> None:
-    command = [
-        sys.executable,
-        "-m",
-        "pagefind",
-        "--site",
-        str(documents),
-        "--output-path",
-        str(out),
-        "--quiet",
-    ]
+    command = [*_indexer(), "--site", str(documents), "--output-path", str(out), "--quiet"]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     except (OSError, subprocess.TimeoutExpired) as exc:
