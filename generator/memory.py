@@ -25,7 +25,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import jinja2
 
@@ -33,13 +32,13 @@ from generator import __version__
 from generator import theme as theme_module
 from generator.cache import CACHE_DIR, FileStamps, ParseCache, collector_paused
 from generator.config import SiteConfig
-from generator.documents import BODY_FIELDS, Article, parse_document
+from generator.documents import Article, parse_document
 from generator.errors import BuildError, ContentError, Problem
 from generator.markup import MarkdownRenderer
 from generator.outputs.base import Output
 from generator.outputs.plan import Plan, check_unique_paths, replan
 from generator.request import BuildRequest
-from generator.site import Options, Site, build_site, list_digest
+from generator.site import Options, Site, build_site
 from generator.sources import (
     Findings,
     SourceFile,
@@ -322,10 +321,6 @@ class Memory:
         return problems
 
 
-# An article with its body fields blanked: equal before and after a body-only edit.
-_BLANK_BODY: dict[str, Any] = dict.fromkeys(BODY_FIELDS)
-
-
 @dataclass(frozen=True)
 class _Model:
     """The last good site model with what it was built from."""
@@ -386,10 +381,7 @@ class _Model:
             if i is None or not isinstance(doc, Article):
                 return None  # a page, or an article left out (draft, scheduled)
             new = replace(doc, route=articles[i].route)
-            if (
-                replace(new, **_BLANK_BODY) != replace(articles[i], **_BLANK_BODY)
-                or list_digest(new) != site.list_digests[i]
-            ):
+            if not site.body_edit(i, new):
                 return None  # listings, indexes or related stories may change
             articles[i] = new
         edited = {d.source for d in docs}

@@ -10,15 +10,18 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from generator.config import SiteConfig
-from generator.documents import LIST_FIELDS, Article, Page
+from generator.documents import BODY_FIELDS, LIST_FIELDS, Article, Page
 from generator.errors import BuildError, Problem
 from generator.slugs import slug_key, slugify
 from generator.sources import StaticFile
 from generator.urls import route
 
 TAXONOMIES = ("category", "tag", "author")
+# An article with its body fields blanked: equal before and after a body-only edit.
+_BLANK_BODY: dict[str, Any] = dict.fromkeys(BODY_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,19 @@ class Site:
     def copyright_year(self) -> int | str:
         """The footer's year: the newest story's, so an unchanged site renders unchanged."""
         return self.articles[0].date.year if self.articles else ""
+
+    def term_named(self, kind: str, name: str) -> Term | None:
+        """The section, tag or author of that name (as bylines and labels write it)."""
+        return self.terms[kind].get(self.slug(name))
+
+    def body_edit(self, index: int, new: Article) -> bool:
+        """Whether `new` differs from article `index` in body fields only (BODY_FIELDS),
+        so that every listing, index and related list stays as it is."""
+        old = self.articles[index]
+        return (
+            replace(new, **_BLANK_BODY) == replace(old, **_BLANK_BODY)
+            and list_digest(new) == self.list_digests[index]
+        )  # reading time follows the body
 
     def category_of(self, article: Article) -> Term | None:
         return self.terms["category"].get(self.slug(article.category)) if article.category else None

@@ -237,7 +237,7 @@ def feed_logo(site: Site) -> str:
 
 
 def _author_url(site: Site, name: str) -> str:
-    term = site.terms["author"].get(site.slug(name))
+    term = site.term_named("author", name)
     return to_abs_url(site.config, term.route) if term else ""
 
 

@@ -15,15 +15,13 @@ tests prove it for every kind (tests/test_incremental.py, tests/test_outputs.py)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from itertools import chain
-from typing import Any
 
-from generator.documents import BODY_FIELDS
 from generator.errors import BuildError, Problem
 from generator.outputs.base import Facet, Output, OutputKind, Planner, navigation_digest
 from generator.outputs.registry import Registry
-from generator.site import Site, list_digest
+from generator.site import Site
 from generator.theme import Theme
 
 # Facets read from outside the model's shared indexes: planned again on every build.
@@ -31,7 +29,6 @@ ALWAYS_PLANNED = frozenset({Facet.CLOCK, Facet.FILES})
 # Site fields a body-only edit may change; every other one must be the very same object.
 _EDITABLE = {"articles", "built_at"}
 _SHARED = tuple(f.name for f in fields(Site) if f.name not in _EDITABLE)
-_BLANK_BODY: dict[str, Any] = dict.fromkeys(BODY_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -98,13 +95,8 @@ def _body_edits(previous: Plan | None, planner: Planner, kinds: Registry) -> lis
     ):
         return None
     edited = [i for i, (a, b) in enumerate(zip(site.articles, old.articles, strict=True)) if a is not b]
-    for i in edited:
-        new, was = site.articles[i], old.articles[i]
-        if (
-            replace(new, **_BLANK_BODY) != replace(was, **_BLANK_BODY)
-            or list_digest(new) != site.list_digests[i]
-        ):
-            return None  # a list field moved (reading time follows the body's length)
+    if not all(old.body_edit(i, site.articles[i]) for i in edited):
+        return None
     return edited
 
 

@@ -91,5 +91,5 @@ def breadcrumbs(config: SiteConfig, story: Article, category: Term | None, page_
 
 
 def _author_url(site: Site, name: str) -> str:
-    term = site.terms["author"].get(site.slug(name))
+    term = site.term_named("author", name)
     return to_url(site.config, term.route) if term else ""

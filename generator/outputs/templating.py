@@ -191,7 +191,7 @@ class Templates:
         # Every byline and label asks again; slugify per call was 3 % of the rendering.
         url = self._term_urls.get((kind, name))
         if url is None:
-            term = self.site.terms[kind].get(self.site.slug(name))
+            term = self.site.term_named(kind, name)
             url = self._term_urls[(kind, name)] = to_url(self.site.config, term.route) if term else ""
         return url
 
