@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
@@ -149,6 +150,7 @@ def _keep(folder: Path, files: dict[str, bytes]) -> None:
         pass
 
 
+@lru_cache(maxsize=1)
 def _indexer_version() -> str:
     try:
         return metadata.version("pagefind_bin")
