@@ -69,6 +69,7 @@ def build(
         if problems and not request.keep_going:
             raise BuildError(problems)
         outputs = memory.plan(site, theme)
+        warnings += [w for kind in request.kinds for w in kind.warnings(site)]
         renderer = Renderer(site, theme, request.kinds)
         written = memory.write(outputs, renderer.render, out_dir, renderer.templates.env)
         memory.vouch()

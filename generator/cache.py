@@ -23,7 +23,78 @@ from generator import __version__
 CACHE_DIR = ".newsgen-cache"
 # Bumped whenever parsing gives other documents from the same bytes and settings (2: dates
 # in the site's zone, script URLs removed), so no older entry is ever found.
-PARSE_FORMAT = 2
+PARSE_FORMAT = 3  # 3: body images, image focus and credit
+# Encoded images unused for this long are swept from the user's image store.
+IMAGE_STORE_DAYS = 60
+
+
+def user_cache(name: str) -> Path:
+    """A folder of the user's cache ($XDG_CACHE_HOME or ~/.cache) for work that depends
+    only on its inputs' digests, so every site and every copy of one may share it."""
+    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(home) / "newsgen" / name
+
+
+class ImageStore:
+    """Encoded images (variants, crops, cards, stripped originals) by the digest of what
+    made them: the source's bytes, the recipe and the encoder.
+
+    A clean build, another output folder or another copy of the site then encodes
+    nothing already encoded. Worker processes write at once: each entry is written aside
+    and renamed into place, so a reader sees a whole file or none. Entries unused for
+    IMAGE_STORE_DAYS are swept, at most once a day. A store that cannot be written only
+    costs the next build the encoding.
+    """
+
+    def __init__(self, folder: Path | None = None):
+        self.folder = folder or user_cache("images")
+
+    @staticmethod
+    def key(*parts: object) -> str:
+        return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / key
+
+    def get(self, key: str) -> bytes | None:
+        path = self._path(key)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        try:
+            if time.time() - path.stat().st_mtime > 86400:
+                os.utime(path)  # in use: not swept
+        except OSError:
+            pass
+        return data
+
+    def put(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{key}.{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        except OSError:
+            return
+        self._sweep_daily()
+
+    def _sweep_daily(self) -> None:
+        mark = self.folder / ".swept"
+        now = time.time()
+        try:
+            if now - mark.stat().st_mtime < 86400:
+                return
+        except OSError:
+            pass
+        try:
+            mark.touch()
+            for entry in self.folder.glob("*/*"):
+                if now - entry.stat().st_mtime > IMAGE_STORE_DAYS * 86400:
+                    entry.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 @contextmanager

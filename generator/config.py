@@ -26,6 +26,22 @@ DEFAULT_URLS = {
 }
 
 
+# The widths (CSS pixels of a 1x screen to a 3x phone) that image variants are made at.
+DEFAULT_WIDTHS = (360, 720, 1080, 1440)
+IMAGE_FORMATS = ("avif", "webp")  # modern formats a variant may be made in, best first
+
+
+@dataclass(frozen=True)
+class ImageSettings:
+    """The `images:` mapping of site.yaml: how pictures are resized and published."""
+
+    enabled: bool = True  # false: images are published as they are, with no variants
+    widths: tuple[int, ...] = DEFAULT_WIDTHS  # variant widths, never above the original's
+    formats: tuple[str, ...] = IMAGE_FORMATS  # besides the JPEG/PNG fallback, best first
+    quality: int = 78  # encoder quality, 1-100, for every lossy format
+    keep_metadata: bool = False  # publish originals with their EXIF/XMP (GPS included)
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     """Everything site.yaml can say, with the defaults a new site gets."""
@@ -51,6 +67,7 @@ class SiteConfig:
     unicode_slugs: bool = False  # keep "política" instead of "politica"
     sanitize_html: bool = False  # pass article HTML through nh3, for contributed content
     output: str = "output"  # the output folder, relative to the site folder
+    images: ImageSettings = ImageSettings()  # responsive variants and metadata (see README)
     urls: dict = field(default_factory=lambda: dict(DEFAULT_URLS))  # URL patterns by kind
     extra: dict = field(default_factory=dict)  # free values for custom templates
 
@@ -163,6 +180,8 @@ def _check(key: str, value: Any, line: int | None, problems: list[Problem]) -> A
     if key in _BOOL_KEYS and not isinstance(value, bool):
         bad(f"`{key}` must be true or false, not {value!r}", f"write `{key}: true`")
         return None
+    if key == "images":
+        return _check_images(value, bad)
     if key in ("urls", "extra") and not isinstance(value, dict):
         bad(f"`{key}` must be a mapping of names to values", f"see the README for `{key}:`")
         return None
@@ -200,6 +219,58 @@ def _check_value(key: str, value: Any, bad) -> Any:
         if unknown or any(bad_patterns):
             return None
     return value
+
+
+def _check_images(value: Any, bad) -> ImageSettings | None:
+    """`images: false`, or a mapping of ImageSettings' fields."""
+    if isinstance(value, bool):
+        return ImageSettings(enabled=value)
+    if not isinstance(value, dict):
+        bad("`images` must be true, false or a mapping", "write e.g. `images: {widths: [360, 720, 1080]}`")
+        return None
+    known = {f.name for f in dataclasses.fields(ImageSettings)}
+    found: dict[str, Any] = {}
+    for name, item in value.items():
+        if name not in known:
+            bad(
+                f"unknown setting `images.{name}`",
+                closest(str(name), known) or f"known: {', '.join(sorted(known))}",
+            )
+        elif name in ("enabled", "keep_metadata"):
+            if isinstance(item, bool):
+                found[name] = item
+            else:
+                bad(f"`images.{name}` must be true or false, not {item!r}", f"write `{name}: true`")
+        elif name == "quality":
+            if isinstance(item, int) and not isinstance(item, bool) and 1 <= item <= 100:
+                found[name] = item
+            else:
+                bad(
+                    f"`images.quality` must be a whole number from 1 to 100, not {item!r}",
+                    "write `quality: 78`",
+                )
+        elif name == "widths":
+            widths = item if isinstance(item, list) else [item]
+            if widths and all(
+                isinstance(w, int) and not isinstance(w, bool) and 16 <= w <= 8192 for w in widths
+            ):
+                found[name] = tuple(sorted(set(widths)))
+            else:
+                bad(
+                    f"`images.widths` must be a list of pixel widths from 16 to 8192, not {item!r}",
+                    "write `widths: [360, 720, 1080, 1440]`",
+                )
+        else:  # formats
+            formats = item if isinstance(item, list) else [item]
+            wrong = [f for f in formats if str(f).lower() not in IMAGE_FORMATS]
+            if wrong:
+                bad(
+                    f"`images.formats` may list only {' and '.join(IMAGE_FORMATS)}, not {wrong[0]!r}",
+                    "write `formats: [avif, webp]`; a JPEG or PNG fallback is always made",
+                )
+            else:
+                found[name] = tuple(dict.fromkeys(str(f).lower() for f in formats))
+    return ImageSettings(**found)
 
 
 def _check_pattern(kind: str, pattern: Any, bad) -> bool:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import PurePosixPath
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from generator.errors import ContentError, Problem, closest
@@ -34,6 +36,8 @@ ARTICLE_FIELDS = (
     "image",
     "image_alt",
     "image_caption",
+    "image_credit",
+    "image_focus",
     "slug",
     "updated",
     "expires",
@@ -41,7 +45,19 @@ ARTICLE_FIELDS = (
     "lang",
     "extra",
 )
-PAGE_FIELDS = ("title", "slug", "menu", "summary", "lang", "draft", "image", "image_alt", "updated", "extra")
+PAGE_FIELDS = (
+    "title",
+    "slug",
+    "menu",
+    "summary",
+    "lang",
+    "draft",
+    "image",
+    "image_alt",
+    "image_focus",
+    "updated",
+    "extra",
+)
 WORDS_PER_MINUTE = 220
 
 # What listings (cards on home, section, tag, author and archive pages, related stories)
@@ -54,6 +70,7 @@ LIST_FIELDS = (
     "updated",
     "image",
     "image_alt",
+    "image_focus",
     "route",
     "categories",
     "authors",
@@ -62,7 +79,7 @@ LIST_FIELDS = (
 )
 # What only the article's own page and the feeds show: an edit confined to these
 # leaves every listing, index and related list as it was (outputs/plan.py).
-BODY_FIELDS = ("body_html", "words", "digest", "line_of")
+BODY_FIELDS = ("body_html", "words", "digest", "line_of", "body_images", "image_credit")
 
 
 @dataclass(frozen=True)
@@ -81,6 +98,9 @@ class Article:
     image: str = ""  # featured image: site-relative path or absolute URL
     image_alt: str = ""  # its alternative text
     image_caption: str = ""  # its caption
+    image_credit: str = ""  # who made it ("Photo: Jane Doe/Agency")
+    image_focus: tuple[float, float] | None = None  # its subject, as fractions across and down
+    body_images: tuple[str, ...] = ()  # content/static paths of the images in the body
     updated: datetime | None = None  # last substantive update
     expires: datetime | None = None  # after this time the article is left out
     draft: bool = False  # drafts are left out unless asked for
@@ -120,6 +140,8 @@ class Page:
     draft: bool = False  # left out unless drafts are asked for
     image: str = ""  # image for link previews
     image_alt: str = ""  # its alternative text
+    image_focus: tuple[float, float] | None = None  # its subject, as fractions across and down
+    body_images: tuple[str, ...] = ()  # content/static paths of the images in the body
     updated: datetime | None = None  # last update, for the sitemap
     extra: dict = field(default_factory=dict)  # free values for custom templates
     route: str = ""  # set by the site model
@@ -270,6 +292,24 @@ class _Reader:
             return {}
         return f.value
 
+    def focus(self, key: str) -> tuple[float, float] | None:
+        """A focal point: `0.3, 0.2` or `30% 20%` (across, down), or words such as
+        `top`, `left` or `bottom right`."""
+        f = self.fields.get(key)
+        if f is None or f.value is None:
+            return None
+        value = f.value
+        if isinstance(value, list):
+            value = " ".join(str(v) for v in value)
+        found = _focus_of(str(value))
+        if found is None:
+            self.fail(
+                key,
+                f"`{key}: {f.text or value}` is not a focal point",
+                f"write `{key}: 0.5, 0.3` (across, down, from 0 to 1), `{key}: 50% 30%` or `{key}: top`",
+            )
+        return found
+
     def warn_unknown(self, known: tuple[str, ...]) -> None:
         for key, f in self.fields.items():
             if key not in known:
@@ -341,13 +381,48 @@ def _parse(
     body_html = clean_html(body_html) if sanitize else strip_script_urls(body_html)
     doc: Article | Page
     if is_page:
-        doc = _page(reader, path, body_html, unicode_slugs)
+        doc = _page(reader, path, body_html, unicode_slugs, md.base_path)
     else:
-        doc = _article(reader, path, parts.body, body_html, unicode_slugs)
+        doc = _article(reader, path, parts.body, body_html, unicode_slugs, md.base_path)
     reader.warn_unknown(PAGE_FIELDS if is_page else ARTICLE_FIELDS)
     if reader.problems:
         raise ContentError(*reader.problems)
     return doc, reader.warnings
+
+
+_FOCUS_WORDS = {"left": (0.0, None), "right": (1.0, None), "top": (None, 0.0), "bottom": (None, 1.0)}
+
+
+def _focus_of(text: str) -> tuple[float, float] | None:
+    words = text.replace(",", " ").lower().split()
+    if words and all(w in _FOCUS_WORDS or w == "center" for w in words) and len(words) <= 2:
+        x = y = 0.5
+        for w in words:
+            wx, wy = _FOCUS_WORDS.get(w, (None, None))
+            x, y = (wx if wx is not None else x), (wy if wy is not None else y)
+        return (x, y)
+    if len(words) != 2:
+        return None
+    try:
+        numbers = [float(w[:-1]) / 100 if w.endswith("%") else float(w) for w in words]
+    except ValueError:
+        return None
+    if not all(0 <= n <= 1 for n in numbers):
+        return None
+    return (numbers[0], numbers[1])
+
+
+_IMG_SRC = re.compile(r"""<img\b[^>]*?\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+
+
+def body_images(body_html: str, base_path: str) -> tuple[str, ...]:
+    """The content/static paths of the site's own images the HTML shows, in order."""
+    found = []
+    for match in _IMG_SRC.finditer(body_html):
+        src = html.unescape(next(g for g in match.groups() if g is not None))
+        if src.startswith(base_path) and not src.startswith("//"):
+            found.append(unquote(src[len(base_path) :].split("?")[0].split("#")[0]))
+    return tuple(dict.fromkeys(r for r in found if r))
 
 
 def _slug(reader: _Reader, path: str, title: str, unicode_slugs: bool) -> str:
@@ -378,7 +453,7 @@ def _slug(reader: _Reader, path: str, title: str, unicode_slugs: bool) -> str:
     return slug
 
 
-def _article(reader: _Reader, path: str, body: str, body_html: str, uni: bool) -> Article:
+def _article(reader: _Reader, path: str, body: str, body_html: str, uni: bool, base_path: str) -> Article:
     title = reader.text("title", required=True)
     when = reader.moment("date", required=True)
     return Article(
@@ -394,6 +469,9 @@ def _article(reader: _Reader, path: str, body: str, body_html: str, uni: bool) -
         image=reader.text("image"),
         image_alt=reader.text("image_alt"),
         image_caption=reader.text("image_caption"),
+        image_credit=reader.text("image_credit"),
+        image_focus=reader.focus("image_focus"),
+        body_images=body_images(body_html, base_path),
         updated=reader.moment("updated"),
         expires=reader.moment("expires"),
         draft=reader.flag("draft"),
@@ -404,7 +482,7 @@ def _article(reader: _Reader, path: str, body: str, body_html: str, uni: bool) -
     )
 
 
-def _page(reader: _Reader, path: str, body_html: str, uni: bool) -> Page:
+def _page(reader: _Reader, path: str, body_html: str, uni: bool, base_path: str) -> Page:
     title = reader.text("title", required=True)
     menu = reader.fields.get("menu")
     order = None
@@ -428,6 +506,8 @@ def _page(reader: _Reader, path: str, body_html: str, uni: bool) -> Page:
         draft=reader.flag("draft"),
         image=reader.text("image"),
         image_alt=reader.text("image_alt"),
+        image_focus=reader.focus("image_focus"),
+        body_images=body_images(body_html, base_path),
         updated=reader.moment("updated"),
         extra=reader.mapping("extra"),
         line_of={k: f.line for k, f in reader.fields.items()},

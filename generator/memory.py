@@ -34,6 +34,7 @@ from generator.cache import CACHE_DIR, FileStamps, ParseCache, collector_paused
 from generator.config import SiteConfig
 from generator.documents import Article, parse_document
 from generator.errors import BuildError, ContentError, Problem
+from generator.images import catalog
 from generator.markup import MarkdownRenderer
 from generator.outputs.base import Output
 from generator.outputs.plan import Plan, check_unique_paths, replan
@@ -93,6 +94,7 @@ class Memory:
         self._keys: tuple[str, dict] = ("", {})  # parse-cache salt, rel -> (digest, key)
         # The output folder's manifest, kept between builds (see writer.Manifest).
         self._manifest: Manifest | None = None
+        self._image_memo: dict | None = None  # see _images
 
     def recover(self, out_dir: Path, trust_output: bool) -> None:
         """Finish a killed build's commit; forget what this memory knew of the output
@@ -172,7 +174,9 @@ class Memory:
                 if self.request.strict:
                     problems += [replace(w, severity="error") for w in warnings]
                     warnings = []
-                site = publishable_site(docs, config, options, tree.static, problems)
+                images = self._images(tree.static, config)
+                warnings += _left_out(images[1], config)
+                site = publishable_site(docs, config, options, tree.static, problems, images)
                 model = (
                     None if problems else _Model.of(site, docs, keys, config, tree.static, warnings, options)
                 )
@@ -200,6 +204,26 @@ class Memory:
             self._snapshot_due = (cache.salt, model)  # saved with its plan, once planned
         self._last = model if not problems else None
         return site, warnings, parsed
+
+    def _images(self, statics, config: SiteConfig) -> tuple[dict, dict]:
+        """The catalog of the site's raster files (images.catalog), reading only the
+        files that changed since the last build of this memory or on disk."""
+        path = self._cache_dir / "images.pickle" if self._cache_dir else None
+        if self._image_memo is None and path is not None:
+            try:
+                with open(path, "rb") as f:
+                    self._image_memo = pickle.load(f)
+            except Exception:  # noqa: BLE001 - only a shortcut: read every file again
+                self._image_memo = {}
+        facts, broken, memo = catalog(statics, config.images.keep_metadata, self._image_memo)
+        if memo != self._image_memo and path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            with open(tmp, "wb") as f:
+                pickle.dump(memo, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        self._image_memo = memo
+        return facts, broken
 
     def _load_snapshot(self, salt: str) -> _Model | None:
         """The saved model; its plan too, so that a `newsgen build` after an edit can
@@ -533,8 +557,26 @@ def _parse_file(site_dir: Path, source, config: SiteConfig, md: MarkdownRenderer
     return replace(doc, digest=source.digest), warnings
 
 
+def _left_out(broken: dict[str, str], config: SiteConfig) -> list[Problem]:
+    """Warnings for the raster-named files that are not readable pictures: unless the
+    site keeps metadata, they are not published, as theirs could not be removed. (One
+    that a document shows is an error of that document, site.build_site says.)"""
+    if config.images.keep_metadata:
+        return []
+    return [
+        Problem(
+            f"content/static/{rel}",
+            None,
+            f"not published: {why}, so its metadata (GPS included) could not be removed",
+            "export the picture again, or delete the file",
+            severity="warning",
+        )
+        for rel, why in sorted(broken.items())
+    ]
+
+
 def publishable_site(
-    docs: list, config: SiteConfig, options: Options, statics, problems: list[Problem]
+    docs: list, config: SiteConfig, options: Options, statics, problems: list[Problem], images=({}, {})
 ) -> Site:
     """The site without the documents named in `problems`; its own problems are added.
 
@@ -546,7 +588,7 @@ def publishable_site(
         bad = {p.path for p in problems}
         docs = [d for d in docs if d.source not in bad]
         try:
-            return build_site(docs, config, options, statics)
+            return build_site(docs, config, options, statics, images)
         except BuildError as exc:
             new = [p for p in exc.problems if p not in problems]
             problems += new

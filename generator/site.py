@@ -15,6 +15,7 @@ from typing import Any
 from generator.config import SiteConfig
 from generator.documents import BODY_FIELDS, LIST_FIELDS, Article, Page
 from generator.errors import BuildError, Problem
+from generator.images import ImageFacts
 from generator.slugs import slug_key, slugify
 from generator.sources import StaticFile
 from generator.urls import route
@@ -56,6 +57,7 @@ class Site:
     excluded: tuple[tuple[str, str], ...] = ()  # (source, reason) of articles left out
     next_scheduled: datetime | None = None  # when the next future article goes live
     statics: tuple[StaticFile, ...] = ()  # files copied as-is
+    images: dict = field(default_factory=dict, repr=False)  # static rel -> ImageFacts, rasters
     built_at: datetime | None = None  # the moment the build was made for
     list_digests: tuple[str, ...] = field(default=(), repr=False)  # per article, listing fields
 
@@ -78,6 +80,25 @@ class Site:
         """The footer's year: the newest story's, so an unchanged site renders unchanged."""
         return self.articles[0].date.year if self.articles else ""
 
+    def image(self, path: str) -> ImageFacts | None:
+        """The facts of a site image named as documents name it (`images/a.jpg`, or
+        `/images/a.jpg`); None for a file that is not a picture, or an absolute URL."""
+        return self.images.get(path.lstrip("/")) if path and "://" not in path else None
+
+    @property
+    def raster_logo(self) -> str:
+        """The static path of the logo as a raster picture (`feed_logo`, else `logo` when
+        it is raster), for feeds, structured data, share cards and icons; "" if none."""
+        for path in (self.config.feed_logo, self.config.logo):
+            facts = self.image(path)
+            if facts is not None and facts.resizable:
+                return path.lstrip("/")
+        return ""
+
+    def images_shown(self, doc: Article | Page) -> tuple:
+        """What pages show of a document's own images (featured and in the body)."""
+        return _images_shown(self.images, doc)
+
     def term_named(self, kind: str, name: str) -> Term | None:
         """The section, tag or author of that name (as bylines and labels write it)."""
         return self.terms[kind].get(self.slug(name))
@@ -88,7 +109,7 @@ class Site:
         old = self.articles[index]
         return (
             replace(new, **_BLANK_BODY) == replace(old, **_BLANK_BODY)
-            and list_digest(new) == self.list_digests[index]
+            and list_digest(new, self.images) == self.list_digests[index]
         )  # reading time follows the body
 
     def category_of(self, article: Article) -> Term | None:
@@ -99,9 +120,14 @@ class Site:
 
 
 def build_site(
-    docs: list[Article | Page], config: SiteConfig, options: Options, statics: tuple[StaticFile, ...] = ()
+    docs: list[Article | Page],
+    config: SiteConfig,
+    options: Options,
+    statics: tuple[StaticFile, ...] = (),
+    images: tuple[dict, dict] = ({}, {}),
 ) -> Site:
-    """Choose what is published, give everything its URL, and index it."""
+    """Choose what is published, give everything its URL, and index it. `images` is
+    (rel -> ImageFacts, rel -> why it is no image) of the raster files (images.catalog)."""
     articles, excluded, upcoming = _select([d for d in docs if isinstance(d, Article)], options)
     pages = tuple(
         replace(p, route=route(config, "page", p.slug))
@@ -110,7 +136,10 @@ def build_site(
     )
     articles = tuple(replace(a, route=route(config, "article", a.slug, a.date)) for a in articles)
     terms = _index(articles, config)
-    _check(articles, pages, terms, statics)
+    facts, broken = images
+    _check(articles, pages, terms, statics, broken)
+    if not config.images.keep_metadata:  # their metadata cannot be removed: not published
+        statics = tuple(s for s in statics if s.rel not in broken)
     return Site(
         config=config,
         articles=articles,
@@ -120,8 +149,9 @@ def build_site(
         excluded=tuple(excluded),
         next_scheduled=min(upcoming, default=None),
         statics=statics,
+        images=facts,
         built_at=options.now,
-        list_digests=tuple(list_digest(a) for a in articles),
+        list_digests=tuple(list_digest(a, facts) for a in articles),
     )
 
 
@@ -163,7 +193,7 @@ def _index(articles: tuple[Article, ...], config: SiteConfig) -> dict:
     return terms
 
 
-def _check(articles, pages, terms, statics) -> None:
+def _check(articles, pages, terms, statics, broken: dict[str, str]) -> None:
     problems = []
     owners: dict[str, str] = {}
     listed = [(a.route, a.source) for a in articles] + [(p.route, p.source) for p in pages]
@@ -193,6 +223,17 @@ def _check(articles, pages, terms, statics) -> None:
                     f"put the file at content/static/{doc.image.lstrip('/')} or fix the path",
                 )
             )
+        shown = [doc.image.lstrip("/")] if doc.image and "://" not in doc.image else []
+        for rel in dict.fromkeys((*shown, *doc.body_images)):
+            if rel in broken:
+                problems.append(
+                    Problem(
+                        doc.source,
+                        doc.line_of.get("image") if rel in shown else None,
+                        f"the image content/static/{rel} cannot be published: {broken[rel]}",
+                        "export the picture again as JPEG, PNG or WebP, or use another file",
+                    )
+                )
     if problems:
         raise BuildError(problems)
 
@@ -231,7 +272,14 @@ def _around(indices: tuple[int, ...], at: int, reach: int = 4):
                 yield indices[n]
 
 
-def list_digest(a: Article) -> str:
-    """A fingerprint of what listing pages show of an article (not its body)."""
-    shown = tuple(getattr(a, name) for name in LIST_FIELDS)
+def list_digest(a: Article, images: dict) -> str:
+    """A fingerprint of what listing pages show of an article (not its body): its list
+    fields and the shape of its picture (the card's width, height and variants)."""
+    picture = images.get(a.image.lstrip("/")) if a.image else None
+    shown = (*(getattr(a, name) for name in LIST_FIELDS), picture.shape if picture else None)
     return hashlib.blake2b(repr(shown).encode(), digest_size=12).hexdigest()
+
+
+def _images_shown(images: dict, doc: Article | Page) -> tuple:
+    rels = ([doc.image.lstrip("/")] if doc.image else []) + list(doc.body_images)
+    return tuple((rel, images[rel].shape) for rel in rels if rel in images)

@@ -89,3 +89,26 @@ def asset_abs_url(config: SiteConfig, path: str) -> str:
 def link_abs_url(config: SiteConfig, link: str) -> str:
     """The full URL of a link from the domain root ("/news/x/") or of a route ("x/")."""
     return config.origin + link if link.startswith("/") else to_abs_url(config, link)
+
+
+# --- Pictures: variants and crops sit beside their original ------------------------------
+SHARE_CARD = "share.jpg"  # a page's 1200x630 link-preview card, in the page's own folder
+FAVICON_PNG = "favicon.png"  # 48 px, from the logo
+TOUCH_ICON = "apple-touch-icon.png"  # 180 px, where iOS looks for it by default
+
+
+def variant_path(rel: str, width: int, extension: str) -> str:
+    """A resized copy of a static image: "images/a.jpg" at 720 in WebP is
+    "images/a.jpg-720.webp" (the original's extension stays, so a.jpg and a.png differ)."""
+    return f"{rel}-{width}.{extension}"
+
+
+def crop_path(rel: str, ratio: str) -> str:
+    """A 1200-pixel crop of a static image to a ratio of images.CROPS ("16x9")."""
+    return f"{rel}-{ratio}.jpg"
+
+
+def share_card_path(page_route: str) -> str:
+    """The share card of the page at a route: "2026/11/24/x/share.jpg"; the site's own,
+    for its listings, is "share.jpg"."""
+    return page_route + SHARE_CARD

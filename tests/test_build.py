@@ -5,7 +5,7 @@ import sys
 
 import feedparser
 import pytest
-from conftest import REPO, article
+from conftest import REPO, article, image_bytes
 from sitecheck import broken_links, parse
 
 from generator.errors import BuildError
@@ -35,7 +35,7 @@ def three_articles():
             category="Politics",
             body="See [alpha](/2026/11/20/a/) and ![chart](/images/c.png).",
         ),
-        "content/static/images/c.png": b"\x89PNG fake",
+        "content/static/images/c.png": image_bytes("PNG", 640, 360),
     }
 
 

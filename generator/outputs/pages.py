@@ -54,7 +54,7 @@ class Home(HtmlKind):
             "sections": sections,
             "page_url": pager.url,
             "is_home": True,
-            "structured_data": [structured.organization(site.config)] if number == 1 else [],
+            "structured_data": [structured.organization(site)] if number == 1 else [],
         }
 
 
@@ -83,6 +83,8 @@ class ArticlePage(HtmlKind):
             output_path(a.route),
             (index,),
             a.digest,
+            ld[index],
+            site.images_shown(a),
             [ld[j] for j in site.related[index]],
             (category.name, category.route) if category else (),
         )
@@ -113,7 +115,9 @@ class StandalonePage(HtmlKind):
 
     def plan(self, planner: Planner):
         for p in planner.site.pages:
-            yield planner.output(self, output_path(p.route), (p.source,), p.digest)
+            yield planner.output(
+                self, output_path(p.route), (p.source,), p.digest, planner.site.images_shown(p)
+            )
 
     def lastmod(self, site: Site, output: Output) -> str | None:
         page = next(p for p in site.pages if p.source == output.key[0])

@@ -27,6 +27,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+from generator.cache import user_cache
 from generator.documents import Article
 from generator.errors import BuildError, Problem
 from generator.outputs.base import Facet, HtmlKind, Output, OutputKind, Planner, Rendering, fingerprint
@@ -112,8 +113,7 @@ def index_files(site: Site, digest: str) -> dict[str, bytes]:
 
 
 def _store() -> Path:
-    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(home) / "newsgen" / "search-indexes"
+    return user_cache("search-indexes")
 
 
 def _read(folder: Path) -> dict[str, bytes] | None:

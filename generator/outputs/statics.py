@@ -2,12 +2,18 @@
 
 A site's file wins over a theme's at the same path. The theme's files live outside the
 model, so the kind shows FILES and is planned (one stat per file) on every build.
+
+The site's raster pictures are the exception to "as they are": they are published
+without their EXIF, XMP and GPS data (images.published_original), unless the site
+keeps them (`images.keep_metadata`). The stripped copy is kept in the image store.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from generator.cache import ImageStore
+from generator.images import ENCODER, published_original
 from generator.outputs.base import Facet, Output, OutputKind, Planner, Rendering
 
 
@@ -23,13 +29,34 @@ class Static(OutputKind):
             for path in sorted(p for p in folder.rglob("*") if p.is_file()):
                 st = path.stat()
                 files[path.relative_to(folder).as_posix()] = (str(path), f"{st.st_size}:{st.st_mtime_ns}")
-        for s in planner.site.statics:
-            files[s.rel] = (s.source, s.stamp)
+        site = planner.site
+        keep = site.config.images.keep_metadata
+        for s in site.statics:
+            facts = site.images.get(s.rel)
+            # A picture's published bytes follow its content and the privacy setting.
+            raster = facts.digest if facts is not None and facts.raster else ""
+            files[s.rel] = (s.source, f"{raster}|{keep}|{ENCODER}" if raster else s.stamp)
         for rel, (source, stamp) in sorted(files.items()):
             yield planner.output(self, rel, (source,), stamp)
 
     def render(self, output: Output, rendering: Rendering) -> bytes:
-        return Path(output.key[0]).read_bytes()
+        source = output.key[0]
+        site = rendering.site
+        facts = site.images.get(output.path)
+        if (
+            facts is None
+            or not facts.raster
+            or site.config.images.keep_metadata
+            or site.static_by_rel[output.path].source != source  # the theme's file
+        ):
+            return Path(source).read_bytes()
+        store = ImageStore()
+        key = store.key(facts.digest, "original", ENCODER)
+        data = store.get(key)
+        if data is None:
+            data = published_original(source)
+            store.put(key, data)
+        return data
 
 
 KINDS: tuple[OutputKind, ...] = (Static(),)

@@ -8,29 +8,45 @@ from __future__ import annotations
 
 from generator.config import SiteConfig
 from generator.documents import Article
+from generator.images import CROPS, SHARE_SIZE
+from generator.outputs.pictures import crop_paths
 from generator.site import Site, Term
-from generator.urls import asset_abs_url, link_abs_url, to_url
+from generator.urls import asset_abs_url, link_abs_url, share_card_path, to_url
 
 SCHEMA = "https://schema.org"
 
 
-def publisher(config: SiteConfig) -> dict:
+def publisher(site: Site) -> dict:
+    config = site.config
     found: dict = {"@type": "Organization", "name": config.publisher, "url": link_abs_url(config, "")}
-    if config.logo:
-        found["logo"] = {"@type": "ImageObject", "url": asset_abs_url(config, config.logo)}
+    logo = logo_object(site)
+    if logo:
+        found["logo"] = logo
     return found
 
 
-def organization(config: SiteConfig) -> dict:
+def logo_object(site: Site) -> dict | None:
+    """The raster logo (search engines take no SVG), with its size."""
+    rel = site.raster_logo
+    if not rel:
+        return None
+    facts = site.images[rel]
+    url = asset_abs_url(site.config, rel)
+    return {"@type": "ImageObject", "url": url, "width": facts.width, "height": facts.height}
+
+
+def organization(site: Site) -> dict:
     """The newsroom itself, for the front page."""
+    config = site.config
     found: dict = {
         "@context": SCHEMA,
         "@type": "NewsMediaOrganization",
         "name": config.publisher,
         "url": link_abs_url(config, ""),
     }
-    if config.logo:
-        found["logo"] = asset_abs_url(config, config.logo)
+    logo = logo_object(site)
+    if logo:
+        found["logo"] = logo
     if config.description:
         found["description"] = config.description
     return found
@@ -46,7 +62,7 @@ def article(site: Site, story: Article, category: Term | None, page_url: str) ->
 
 def news_article(site: Site, story: Article, category: Term | None, page_url: str) -> dict:
     config = site.config
-    by = publisher(config)
+    by = publisher(site)
     authors = [
         {
             "@type": "Organization" if name == config.publisher else "Person",
@@ -69,13 +85,31 @@ def news_article(site: Site, story: Article, category: Term | None, page_url: st
         "inLanguage": story.lang or config.language,
         "wordCount": story.words,
     }
-    if story.image:
-        found["image"] = [asset_abs_url(config, story.image)]
+    found["image"] = story_images(site, story)
     if category:
         found["articleSection"] = category.name
     if story.tags:
         found["keywords"] = ", ".join(story.tags)
     return found
+
+
+def story_images(site: Site, story: Article) -> list[dict]:
+    """The story's pictures as search engines ask for them: the featured image cut to
+    16:9, 4:3 and 1:1 at 1200 pixels across, else its share card (1200x630)."""
+    config = site.config
+    credit = {"creditText": story.image_credit} if story.image_credit else {}
+    crops = crop_paths(site, story)
+    if crops:
+        return [
+            {"@type": "ImageObject", "url": asset_abs_url(config, path), "width": w, "height": h, **credit}
+            for ratio, path in crops.items()
+            for w, h in [CROPS[ratio]]
+        ]
+    if story.image and "://" in story.image:
+        return [{"@type": "ImageObject", "url": story.image, **credit}]
+    card = asset_abs_url(config, share_card_path(story.route))
+    w, h = SHARE_SIZE
+    return [{"@type": "ImageObject", "url": card, "width": w, "height": h, **credit}]
 
 
 def breadcrumbs(config: SiteConfig, story: Article, category: Term | None, page_url: str) -> dict:

@@ -17,19 +17,23 @@ import jinja2.meta
 from markupsafe import Markup
 
 from generator.errors import BuildError, Problem
+from generator.outputs.pictures import picture, responsive_body
 from generator.site import Site
 from generator.theme import Theme, make_environment
 from generator.urls import (
+    FAVICON_PNG,
     FEEDS_ROUTE,
     SEARCH_ROUTE,
     SITE_ATOM,
     SITE_JSON,
     SITE_RSS,
+    TOUCH_ICON,
     asset_abs_url,
     asset_url,
     index_route,
     link_abs_url,
     page_route,
+    share_card_path,
     to_url,
 )
 
@@ -73,6 +77,7 @@ class Templates:
         self.theme = theme
         self.env = make_environment(theme)
         self.env.globals.update(self._globals())
+        self.env.filters["responsive"] = lambda body, sizes: responsive_body(site, body, sizes)
         self._cards: dict = {}  # (article route, macro arguments) -> HTML, see _card
         self._card_macro = None
         self._footer_html: Markup | None = None
@@ -143,6 +148,13 @@ class Templates:
             "generator": "newsgen",
             "card": self._card,
             "site_footer": self._site_footer,
+            # Pictures (outputs/pictures.py): the slot's `sizes` is the theme's to say.
+            "picture": lambda path, sizes, alt="", eager=False, class_="", focus=None, lazy=None: picture(
+                site, path, alt, sizes, eager, class_, focus, lazy=lazy
+            ),
+            "share_card_url": lambda route="": asset_abs_url(config, share_card_path(route)),
+            "favicon_url": to_url(config, FAVICON_PNG),
+            "touch_icon_url": to_url(config, TOUCH_ICON),
         }
 
     @jinja2.pass_context
