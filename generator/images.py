@@ -245,8 +245,9 @@ def available_formats(settings: ImageSettings) -> tuple[str, ...]:
 
 
 def fallback_format(facts: ImageFacts) -> str:
-    """The format every browser shows: PNG for transparent pictures, JPEG otherwise."""
-    return "png" if facts.alpha else "jpg"
+    """The format every browser shows: PNG for a PNG or GIF (charts, maps, screenshots:
+    lossless for a reason) and for any transparent picture, JPEG otherwise."""
+    return "png" if facts.alpha or facts.mime in ("image/png", "image/gif") else "jpg"
 
 
 def variant_formats(facts: ImageFacts, settings: ImageSettings) -> tuple[str, ...]:

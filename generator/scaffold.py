@@ -43,6 +43,12 @@ timezone: {timezone}  # IANA zone, e.g. Europe/Madrid
 # unicode_slugs: false           # true keeps `política` in URLs instead of `politica`
 # sanitize_html: false           # true cleans article HTML (scripts, handlers) for contributed content
 # output: output                 # the build folder, relative to this file
+# images:                        # pictures: resized variants, modern formats, metadata
+#   enabled: true                # false: pictures are published as they are, no variants
+#   widths: [360, 720, 1080, 1440]  # variant widths in pixels; never above the original's
+#   formats: [avif, webp]        # besides the JPEG/PNG fallback every browser shows
+#   quality: 78                  # encoder quality, 1-100
+#   keep_metadata: false         # true publishes originals with their EXIF/GPS (check warns)
 # urls:                          # URL patterns; these are the defaults
 #   article: "{{year}}/{{month}}/{{day}}/{{slug}}/"
 #   page: "{{slug}}/"

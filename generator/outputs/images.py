@@ -61,8 +61,9 @@ class ImageVariant(OutputKind):
     """One picture at one width in one format: `images/a.jpg-720.webp`."""
 
     name = "image-variant"
-    # Which pictures are shown: featured (LISTS), in bodies (BODY), on pages (PAGES).
-    shows = frozenset({Facet.LISTS, Facet.BODY, Facet.PAGES})
+    shows = frozenset()  # a source picture's pixels: its digest is in the fingerprint
+    # Which pictures pages show: featured (LISTS), in bodies (BODY), on pages (PAGES).
+    plans_from = frozenset({Facet.LISTS, Facet.BODY, Facet.PAGES})
 
     def plan(self, planner: Planner):
         site = planner.site

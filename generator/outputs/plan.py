@@ -4,6 +4,7 @@ A full plan asks every kind for its outputs. After an edit, `replan` keeps what 
 previous plan's kinds declared they cannot have changed, using nothing but their facets:
 
 - kinds that show CLOCK or FILES are planned again on every build;
+- what a kind shows and what it plans from (`plans_from`) count alike here;
 - when the new model shares every index with the previous one and only articles' body
   fields changed (a body-only edit, see documents.BODY_FIELDS), kinds that show BODY
   are planned again, only for the edited articles when the kind is per article;
@@ -71,9 +72,10 @@ def replan(previous: Plan | None, site: Site, theme: Theme, kinds: Registry) -> 
 def _segment(
     kind: OutputKind, old: tuple[Output, ...], planner: Planner, edited: list[int]
 ) -> tuple[Output, ...]:
-    if kind.shows & ALWAYS_PLANNED:
+    facets = kind.shows | kind.plans_from
+    if facets & ALWAYS_PLANNED:
         return planner.outputs_of(kind)
-    if Facet.BODY not in kind.shows or not edited:
+    if Facet.BODY not in facets or not edited:
         return old
     if not kind.per_article:
         return planner.outputs_of(kind)
