@@ -3,7 +3,7 @@
 Reads only the output folder (plus site.yaml for base_url when the sitemap does not say
 it): every internal link, image, stylesheet and #anchor resolves to a file and an id; every
 feed parses; the sitemap lists exactly the public pages; every public page can be reached
-from the home page by following links.
+from the home page by following links; no published picture says where it was taken.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from xml.etree import ElementTree
 
 from generator.config import load_config
 from generator.errors import Problem
+from generator.images import carries_gps, is_raster_name
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
@@ -241,9 +242,28 @@ def check_output(root: Path, base_url: str) -> CheckReport:
     out = load_output(root, base_url)
     problems, graph = check_links(out)
     feed_problems, feeds = check_feeds(out)
-    problems += feed_problems + check_sitemap(out) + check_orphans(out, graph)
+    problems += feed_problems + check_sitemap(out) + check_orphans(out, graph) + check_locations(root)
     links = sum(len(s.refs) for s in out.pages.values())
     return CheckReport(problems, len(out.pages), links, feeds)
+
+
+def check_locations(root: Path) -> list[Problem]:
+    """A warning for every published picture that says where it was taken (GPS data):
+    a source's or a reporter's whereabouts, published with `images.keep_metadata`."""
+    problems = []
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and is_raster_name(path.name) and carries_gps(path):
+            problems.append(
+                Problem(
+                    path.relative_to(root).as_posix(),
+                    None,
+                    "this published picture carries GPS data: where it was taken",
+                    "set `images.keep_metadata: false` in site.yaml (the default) and build again, "
+                    "or remove the location from the file",
+                    severity="warning",
+                )
+            )
+    return problems
 
 
 def published_base_url(root: Path, fallback: str) -> str:

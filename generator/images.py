@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from xml.etree import ElementTree
 
-from PIL import Image, ImageOps, UnidentifiedImageError, features
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError, features
 
 from generator.config import ImageSettings
 
@@ -174,6 +174,15 @@ def _has_gps(image: Image.Image) -> bool:
         return False
 
 
+def carries_gps(path) -> bool:
+    """Whether the file at `path` is a picture with GPS data (False if unreadable)."""
+    try:
+        with Image.open(path) as image:
+            return _has_gps(image)
+    except Exception:  # noqa: BLE001 - what Pillow cannot read, no viewer shows a place of
+        return False
+
+
 def carries_metadata(image: Image.Image) -> bool:
     """Whether publishing the file as it is would publish EXIF, XMP, IPTC or comments."""
     info = image.info
@@ -282,13 +291,30 @@ def decode(data: bytes, largest: int = 0) -> Image.Image:
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
             raise BadImage(f"its pixels cannot be decoded ({exc})") from None
         upright = _eight_bit(upright)
+        if upright.mode == "CMYK":  # print colours: to sRGB through the file's own profile
+            upright, icc = _cmyk_to_srgb(upright, icc), None
         alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
         mode = "RGBA" if alpha else "RGB"
-        if upright.mode != mode:  # CMYK, greyscale, palette
+        if upright.mode != mode:  # greyscale, palette
             upright = upright.convert(mode)
         if icc:
             upright.info["icc_profile"] = icc
         return upright
+
+
+def _cmyk_to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
+    if icc:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            if source.profile.xcolor_space.strip() == "CMYK":
+                converted = ImageCms.profileToProfile(
+                    image, source, ImageCms.createProfile("sRGB"), outputMode="RGB"
+                )
+                if converted is not None:
+                    return converted
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass  # a broken profile: Pillow's plain conversion below
+    return image.convert("RGB")
 
 
 def _eight_bit(image: Image.Image) -> Image.Image:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from PIL import Image
 import yaml
 from conftest import NOW, REPO, article, image_bytes, require_tool
+from PIL import Image
 
 DEMO_ARTICLE = "2026/11/24/khameneis-moscow-escape-plan/index.html"
 CSS_LIMIT = 30 * 1024

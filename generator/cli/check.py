@@ -16,7 +16,8 @@ def add_check_command(commands) -> None:
         help="check the built site for broken links and more",
         description="Check the output of `newsgen build`: internal "
         "links, images, stylesheets and #anchors resolve, feeds parse, the "
-        "sitemap lists exactly the public pages, no page is orphaned.",
+        "sitemap lists exactly the public pages, no page is orphaned; "
+        "warns about published pictures that carry GPS data.",
     )
     add_site_option(p)
     p.add_argument("--output", "-o", type=Path, metavar="DIR", help="the folder to check")
@@ -34,11 +35,13 @@ def run_check(args) -> int:
         return 1
     for problem in report.problems:
         print(problem, file=sys.stderr)
+    errors = [p for p in report.problems if p.severity == "error"]
+    warned = len(report.problems) - len(errors)
     print(
         f"checked {report.pages} pages, {report.links} links, {report.feeds} feeds: "
-        f"{len(report.problems)} problem(s)"
+        f"{len(errors)} problem(s)" + (f", {warned} warning(s)" if warned else "")
     )
-    return 1 if report.problems else 0
+    return 1 if errors else 0
 
 
 def check_site(site: Path, output: Path | None, base_url: str | None) -> CheckReport | None:
