@@ -45,7 +45,7 @@ def _font_files() -> list[str]:
 
 
 @lru_cache(maxsize=64)
-def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+def _font(path: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     if path == "":
         return ImageFont.load_default(size)
     return ImageFont.truetype(path, size)

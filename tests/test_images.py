@@ -388,7 +388,9 @@ def test_an_animated_gif_and_an_svg_are_published_as_they_are_with_their_size(ma
     frames = [Image.new("RGB", (320, 180), c) for c in ((255, 0, 0), (0, 0, 255))]
     gif = io.BytesIO()
     frames[0].save(gif, "GIF", save_all=True, append_images=frames[1:], duration=200, loop=0)
-    svg = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 150"><rect width="300" height="9"/></svg>'
+    svg = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 150"><rect width="300" height="9"/></svg>'
+    )
     files = {
         **_featured("moving.gif", gif.getvalue()),
         "content/static/images/map.svg": svg,
