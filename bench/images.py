@@ -61,7 +61,9 @@ def write_sites(count: int) -> tuple[Path, Path]:
         (site / "content/static" / name).parent.mkdir(parents=True, exist_ok=True)
         (site / "content/static" / name).write_bytes(photos[n])
         text = path.read_text(encoding="utf-8")
-        path.write_text(text.replace("\n---\n", f'\nimage: {name}\nimage_alt: "A photo"\n---\n', 1), encoding="utf-8")
+        path.write_text(
+            text.replace("\n---\n", f'\nimage: {name}\nimage_alt: "A photo"\n---\n', 1), encoding="utf-8"
+        )
     return root / "plain" / "newsgen", site
 
 
@@ -119,7 +121,9 @@ def measure_page(output: Path) -> None:
                 fetched: dict[str, int] = {}
                 page.on(
                     "response",
-                    lambda r, f=fetched: f.__setitem__(r.url, len(r.body())) if r.request.resource_type == "image" else None,
+                    lambda r, f=fetched: (
+                        f.__setitem__(r.url, len(r.body())) if r.request.resource_type == "image" else None
+                    ),
                 )
                 page.goto(url, wait_until="networkidle")
                 page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
