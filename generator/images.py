@@ -26,11 +26,12 @@ import os
 import re
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from xml.etree import ElementTree
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError, features
 
+from generator.cache import ImageStore
 from generator.config import ImageSettings
 
 # The raster formats pages, feeds and link previews accept, with their media types.
@@ -122,8 +123,9 @@ def _facts(path: str, stamp: str, keep_metadata: bool) -> ImageFacts:
         animated = getattr(image, "n_frames", 1) > 1
         alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
         gps = _has_gps(image)
-    length = len(data) if keep_metadata else len(published_original(path, data))
-    return ImageFacts(RASTER_TYPES[kind], width, height, length, animated, alpha, digest_of(data), gps)
+    digest = digest_of(data)
+    length = len(data) if keep_metadata else len(published_copy(path, digest, data))
+    return ImageFacts(RASTER_TYPES[kind], width, height, length, animated, alpha, digest, gps)
 
 
 def digest_of(data: bytes) -> str:
@@ -194,6 +196,18 @@ def carries_metadata(image: Image.Image) -> bool:
         return len(image.getexif()) > 0
     except Exception:  # noqa: BLE001
         return True
+
+
+def published_copy(path: str, digest: str, data: bytes | None = None) -> bytes:
+    """published_original, kept in the image store by the source's digest (read when the
+    site's pictures are listed, written when the static file is)."""
+    store = ImageStore()
+    key = store.key(digest, "original", ENCODER)
+    found = store.get(key)
+    if found is None:
+        found = published_original(path, data)
+        store.put(key, found)
+    return found
 
 
 def published_original(path: str, data: bytes | None = None) -> bytes:
@@ -409,33 +423,39 @@ def svg_facts(path: str) -> ImageFacts:
 
 
 def catalog(
-    statics, keep_metadata: bool, remembered: dict | None = None
+    statics, keep_metadata: bool, remembered: dict | None = None, fan_out=map
 ) -> tuple[dict[str, ImageFacts], dict[str, str], dict]:
     """(rel -> facts, rel -> why it is not a usable image, what to remember) for the
-    raster-named files among `statics`. `remembered` is the third value of an earlier
-    call: a file whose size, mtime and settings are as then is not read again."""
+    picture files among `statics`. `remembered` is the third value of an earlier call: a
+    file whose size, mtime and settings are as then is not read again. The others are
+    read through `fan_out(fn, items)` (a map over worker processes)."""
     remembered = remembered or {}
-    facts: dict[str, ImageFacts] = {}
-    broken: dict[str, str] = {}
     memo: dict = {}
+    unread = []
     for s in statics:
-        svg = s.rel.lower().endswith(".svg")
-        if not svg and not is_raster_name(s.rel):
+        if not s.rel.lower().endswith(".svg") and not is_raster_name(s.rel):
             continue
         token = f"{s.stamp}|{keep_metadata}|{ENCODER}"
         known = remembered.get(s.rel)
         if known is not None and known[0] == token:
-            found = known[1]
+            memo[s.rel] = known
         else:
-            try:
-                found = svg_facts(s.source) if svg else image_facts(s.source, s.stamp, keep_metadata)
-            except (NotAnImage, BadImage) as exc:
-                if svg:  # published as it is; its <img> only lacks a size
-                    continue
-                found = str(exc)
-        memo[s.rel] = (token, found)
-        if isinstance(found, ImageFacts):
-            facts[s.rel] = found
-        else:
-            broken[s.rel] = found
+            unread.append((s, token))
+    for (s, token), found in zip(unread, fan_out(partial(_read, keep_metadata), unread), strict=True):
+        if found is not None:
+            memo[s.rel] = (token, found)
+    memo = {rel: memo[rel] for rel in sorted(memo)}
+    facts = {rel: found for rel, (_, found) in memo.items() if isinstance(found, ImageFacts)}
+    broken = {rel: found for rel, (_, found) in memo.items() if isinstance(found, str)}
     return facts, broken, memo
+
+
+def _read(keep_metadata: bool, item) -> ImageFacts | str | None:
+    """One file's facts, why it is no picture, or None for an SVG without a size
+    (published as it is; its <img> only lacks width and height)."""
+    s, _ = item
+    svg = s.rel.lower().endswith(".svg")
+    try:
+        return svg_facts(s.source) if svg else image_facts(s.source, s.stamp, keep_metadata)
+    except (NotAnImage, BadImage) as exc:
+        return None if svg else str(exc)

@@ -215,7 +215,8 @@ class Memory:
                     self._image_memo = pickle.load(f)
             except Exception:  # noqa: BLE001 - only a shortcut: read every file again
                 self._image_memo = {}
-        facts, broken, memo = catalog(statics, config.images.keep_metadata, self._image_memo)
+        fan_out = ForkedMap(self.jobs(), self.request.progress, "pictures")
+        facts, broken, memo = catalog(statics, config.images.keep_metadata, self._image_memo, fan_out)
         if memo != self._image_memo and path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")

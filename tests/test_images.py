@@ -470,3 +470,16 @@ def test_a_phone_fetches_a_small_variant_and_a_desktop_a_larger_one(page, built)
     assert phone_width <= 2 * phone_css, (phone_src, phone_css)
     assert desk_width > phone_width, (desk_src, phone_src)
     assert desk_width >= desk_css
+
+
+def test_a_build_over_a_hundred_pictures_reports_their_progress(make_site):
+    files = {
+        f"content/static/images/p{n:03}.png": photo(24, 16, (n, 80, 120), fmt="PNG", gps=False)
+        for n in range(110)
+    }
+    site = make_site({**SITE, **files})
+    seen: list[tuple[str, int, int]] = []
+    site.build(jobs=2, progress=lambda stage, done, total: seen.append((stage, done, total)))
+    pictures = [s for s in seen if s[0] == "pictures"]
+    assert pictures and pictures[-1][1] == pictures[-1][2] >= 110
+    assert any(s[0] == "render" for s in seen)

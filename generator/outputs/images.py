@@ -8,8 +8,9 @@ that was encoded before; the writer's worker pool does the encoding.
 
 Which files exist follows the model: variants of every raster image a page shows
 (featured images of stories and pages, images in bodies, the logo), crops of stories'
-featured images, a share card for every story, page and the site. A picture that
-cannot be decoded stops the build with a problem naming the file.
+featured images, a share card for every story, page and the site (cut from its photo,
+or drawn). A picture that cannot be decoded stops the build with a problem naming the
+file.
 """
 
 from __future__ import annotations
@@ -57,69 +58,92 @@ def shown_images(site: Site) -> list[str]:
     return sorted(rel for rel in found if rel in site.images and site.images[rel].resizable)
 
 
-class ImageVariant(OutputKind):
-    """One picture at one width in one format: `images/a.jpg-720.webp`."""
+class Picture(OutputKind):
+    """Every file made of one source picture's pixels, next to each other so that one
+    worker decodes the source once: its variants (`images/a.jpg-720.webp`), for a
+    story's featured image its crops (`images/a.jpg-16x9.jpg`), and the share card of
+    each story or page it features (`2026/11/24/x/share.jpg`)."""
 
-    name = "image-variant"
-    shows = frozenset()  # a source picture's pixels: its digest is in the fingerprint
+    name = "picture"
+    shows = frozenset()  # a source's pixels: its digest is in every fingerprint
     # Which pictures pages show: featured (LISTS), in bodies (BODY), on pages (PAGES).
     plans_from = frozenset({Facet.LISTS, Facet.BODY, Facet.PAGES})
 
     def plan(self, planner: Planner):
         site = planner.site
         settings = site.config.images
+        featuring = _featuring(site)
         for rel in shown_images(site):
             facts = site.images[rel]
-            for width in variant_widths(facts, settings):
+            widths = variant_widths(facts, settings)
+            for width in reversed(widths):  # largest first: each smaller one is made from it
                 for extension in variant_formats(facts, settings):
-                    recipe = ("variant", width, extension, settings.quality)
+                    recipe: tuple = ("variant", widths, width, extension, settings.quality)
                     yield _output(self, variant_path(rel, width, extension), rel, facts, recipe)
+            crops: dict[str, tuple] = {}
+            for doc in featuring.get(rel, ()):
+                if isinstance(doc, Article):
+                    for ratio, path in crop_paths(site, doc).items():
+                        crops.setdefault(path, ("crop", widths, ratio, doc.image_focus, settings.quality))
+            for path, recipe in crops.items():
+                yield _output(self, path, rel, facts, recipe)
+            for doc in featuring.get(rel, ()):
+                recipe = ("share", widths, doc.image_focus, settings.quality)
+                yield _output(self, share_card_path(doc.route), rel, facts, recipe)
 
     def render(self, output: Output, rendering: Rendering) -> bytes:
         rel, _, recipe = output.key
-        _, width, extension, quality = recipe
+        kind, widths, *rest = recipe
 
         def make() -> bytes:
-            image = _decoded(rendering, rel)
-            return encode(resized(image, width), extension, quality)
+            if kind == "variant":
+                width, extension, quality = rest
+                return encode(_resized(rendering, rel, widths, width), extension, quality)
+            base = _crop_base(rendering, rel, widths)
+            if kind == "crop":
+                ratio, focus, quality = rest
+                size = CROPS[ratio]
+            else:  # share
+                focus, quality = rest
+                size = SHARE_SIZE
+            return encode(cropped(base, size, Focus(*(focus or (0.5, 0.5)))), "jpg", quality)
 
         return _stored(rendering.site, rel, recipe, make)
 
 
-class ImageCrop(OutputKind):
-    """A story's featured image cut to 16:9, 4:3 and 1:1 at 1200 pixels across, which
-    Google asks of news articles' structured data."""
+def _featuring(site: Site) -> dict[str, list[Article | Page]]:
+    """Picture -> the stories and pages it is the featured image of, in site order."""
+    found: dict[str, list[Article | Page]] = {}
+    docs: list[Article | Page] = [*site.articles, *site.pages]
+    for doc in docs:
+        if _has_photo(site, doc):
+            found.setdefault(doc.image.lstrip("/"), []).append(doc)
+    return found
 
-    name = "image-crop"
-    shows = frozenset({Facet.LISTS})
 
-    def plan(self, planner: Planner):
-        site = planner.site
-        if not site.config.images.enabled:
-            return
-        done: set[str] = set()
-        for a in site.articles:
-            rel = a.image.lstrip("/")
-            for ratio, path in crop_paths(site, a).items():
-                if path not in done:
-                    done.add(path)
-                    recipe = ("crop", ratio, a.image_focus)
-                    yield _output(self, path, rel, site.images[rel], recipe)
+def _resized(rendering: Rendering, rel: str, widths: tuple[int, ...], width: int):
+    """The picture at `width`, made from the next larger of `widths` (the largest from
+    the source): always the same chain, so the bytes never depend on what else this
+    build made, and each step starts from an image not much larger than it needs."""
+    held = _held(rendering, rel)
+    if width not in held:
+        larger = [w for w in widths if w > width]
+        start = _resized(rendering, rel, widths, min(larger)) if larger else _decoded(rendering, rel)
+        held[width] = resized(start, width)
+    return held[width]
 
-    def render(self, output: Output, rendering: Rendering) -> bytes:
-        rel, _, recipe = output.key
-        _, ratio, focus = recipe
 
-        def make() -> bytes:
-            image = _decoded(rendering, rel)
-            return encode(cropped(image, CROPS[ratio], Focus(*(focus or (0.5, 0.5)))), "jpg", 85)
-
-        return _stored(rendering.site, rel, recipe, make)
+def _crop_base(rendering: Rendering, rel: str, widths: tuple[int, ...]):
+    """What crops and share cards are cut from: the smallest variant at least as wide as
+    a crop, else the source."""
+    wide = [w for w in widths if w >= SHARE_SIZE[0]]
+    return _resized(rendering, rel, widths, min(wide)) if wide else _decoded(rendering, rel)
 
 
 class ShareCard(OutputKind):
-    """The 1200x630 picture link previews show: the featured image cut around its focal
-    point, or a card drawn from the headline (or the site's name) for a page without."""
+    """The 1200x630 card link previews show for the site, and for each story or page
+    without a featured photo (those with one get a cut of it, see Picture): the logo or
+    site name above the headline, drawn."""
 
     name = "share-card"
     shows = frozenset({Facet.LISTS, Facet.PAGES})
@@ -129,28 +153,16 @@ class ShareCard(OutputKind):
         masthead = _masthead(site)
         yield planner.output(self, share_card_path(""), ("site",), masthead)
         for i, a in enumerate(site.articles):
-            yield planner.output(self, share_card_path(a.route), ("article", i), masthead, _drawn(site, a))
+            if not _has_photo(site, a):
+                yield planner.output(self, share_card_path(a.route), ("article", i), masthead, a.title)
         for p in site.pages:
-            yield planner.output(
-                self, share_card_path(p.route), ("page", p.source), masthead, _drawn(site, p)
-            )
+            if not _has_photo(site, p):
+                yield planner.output(self, share_card_path(p.route), ("page", p.source), masthead, p.title)
 
     def render(self, output: Output, rendering: Rendering) -> bytes:
         site = rendering.site
         doc = _doc_of(site, output.key)
-        if doc is None:
-            return cards.share_card("", site.config.title, _logo_bytes(site))
-        facts = site.image(doc.image)
-        if facts is not None and facts.resizable:
-            rel = doc.image.lstrip("/")
-            recipe = ("share", doc.image_focus)
-
-            def make() -> bytes:
-                image = _decoded(rendering, rel)
-                return encode(cropped(image, SHARE_SIZE, Focus(*(doc.image_focus or (0.5, 0.5)))), "jpg", 85)
-
-            return _stored(site, rel, recipe, make)
-        return cards.share_card(doc.title, site.config.title, _logo_bytes(site))
+        return cards.share_card(doc.title if doc else "", site.config.title, _logo_bytes(site))
 
     def warnings(self, site: Site) -> list[Problem]:
         """Headlines no installed font can draw: their cards show the site's name."""
@@ -176,14 +188,6 @@ def _doc_of(site: Site, key: tuple) -> Article | Page | None:
     if key[0] == "page":
         return next(p for p in site.pages if p.source == key[1])
     return None
-
-
-def _drawn(site: Site, doc: Article | Page) -> tuple:
-    """What a document's card is made of: its picture, or its headline."""
-    facts = site.image(doc.image)
-    if facts is not None and facts.resizable:
-        return ("picture", facts.digest, doc.image_focus, ENCODER)
-    return ("drawn", doc.title)
 
 
 def _has_photo(site: Site, doc: Article | Page) -> bool:
@@ -231,16 +235,24 @@ def _stored(site: Site, rel: str, recipe: tuple, make) -> bytes:
     return data
 
 
-def _decoded(rendering: Rendering, rel: str):
-    """The picture decoded once for all the files made of it in this process (outputs of
-    one picture are planned next to each other, so a worker gets them together)."""
+def _held(rendering: Rendering, rel: str) -> dict:
+    """Width -> the resized picture, for the one picture this process works on."""
     held = rendering.memo.get("picture")
-    if held is not None and held[0] == rel:
-        return held[1]
+    if held is None or held[0] != rel:
+        held = rendering.memo["picture"] = (rel, {})
+    return held[1]
+
+
+def _decoded(rendering: Rendering, rel: str):
+    """The source decoded, once for all the files made of it in this process (kept
+    under the width 0 of _held)."""
+    held = _held(rendering, rel)
+    if 0 in held:
+        return held[0]
     site = rendering.site
     largest = max((*site.config.images.widths, SHARE_SIZE[0]))
     try:
-        image = decode(source_bytes(site.static_by_rel[rel].source), largest)
+        held[0] = decode(source_bytes(site.static_by_rel[rel].source), largest)
     except (BadImage, NotAnImage) as exc:
         raise BuildError(
             [
@@ -252,8 +264,7 @@ def _decoded(rendering: Rendering, rel: str):
                 )
             ]
         ) from None
-    rendering.memo["picture"] = (rel, image)
-    return image
+    return held[0]
 
 
 def _logo_bytes(site: Site) -> bytes | None:
@@ -261,4 +272,4 @@ def _logo_bytes(site: Site) -> bytes | None:
     return source_bytes(site.static_by_rel[logo].source) if logo else None
 
 
-KINDS: tuple[OutputKind, ...] = (ImageVariant(), ImageCrop(), ShareCard(), SiteIcon())
+KINDS: tuple[OutputKind, ...] = (Picture(), ShareCard(), SiteIcon())

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.cache import ImageStore
-from generator.images import ENCODER, published_original
+from generator.images import ENCODER, published_copy
 from generator.outputs.base import Facet, Output, OutputKind, Planner, Rendering
 
 
@@ -50,13 +49,7 @@ class Static(OutputKind):
             or site.static_by_rel[output.path].source != source  # the theme's file
         ):
             return Path(source).read_bytes()
-        store = ImageStore()
-        key = store.key(facts.digest, "original", ENCODER)
-        data = store.get(key)
-        if data is None:
-            data = published_original(source)
-            store.put(key, data)
-        return data
+        return published_copy(source, facts.digest)
 
 
 KINDS: tuple[OutputKind, ...] = (Static(),)
