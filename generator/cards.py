@@ -30,7 +30,7 @@ FONTS = (
     "/System/Library/Fonts/Supplemental/Arial Unicode.ttf",
     "C:/Windows/Fonts/arialbd.ttf",
 )
-STYLE = 2  # bumped whenever the layout changes, so every card is drawn again
+STYLE = 3  # bumped whenever the layout changes, so every card is drawn again
 INK = (255, 255, 255)
 PAPER = (20, 33, 61)  # the theme's dark navy
 MARGIN = 72
@@ -85,23 +85,35 @@ def covered(text: str) -> bool:
 def share_card(headline: str, site_name: str, logo: bytes | None = None) -> bytes:
     """A 1200x630 JPEG: logo or site name, then the headline; the name alone, large,
     when the headline is "" or cannot be drawn."""
+    headline_font = font_for(headline) if headline else None
+    if headline_font is None:
+        card = _backdrop(site_name, logo, centred=True)[0].copy()
+    else:
+        backdrop, top = _backdrop(site_name, logo, centred=False)
+        card = backdrop.copy()
+        width, height = SHARE_SIZE
+        draw = ImageDraw.Draw(card)
+        _headline(draw, headline, headline_font, top + 40, width - 2 * MARGIN, height - top - 40 - MARGIN)
+    out = io.BytesIO()
+    # Baseline JPEG: flat colour and text gain nothing from an optimised or progressive one.
+    card.save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
+@lru_cache(maxsize=4)
+def _backdrop(site_name: str, logo: bytes | None, centred: bool) -> tuple[Image.Image, int]:
+    """The card without its headline, drawn once per site (every card shares it), and
+    the y below its masthead."""
     card = Image.new("RGB", SHARE_SIZE, PAPER)
     draw = ImageDraw.Draw(card)
     width, height = SHARE_SIZE
-    headline_font = font_for(headline) if headline else None
-    if headline_font is None:
-        below = _masthead(
-            card, draw, "" if logo else site_name, logo, (width // 2, height // 2 - 40), 72, True
-        )
-        name_font = font_for(site_name) if logo else None
-        if name_font is not None:
-            draw.text((width // 2, below + 60), site_name, font=_font(name_font, 56), fill=INK, anchor="mm")
-    else:
-        top = _masthead(card, draw, site_name, logo, (MARGIN, MARGIN), 40, centred=False)
-        _headline(draw, headline, headline_font, top + 40, width - 2 * MARGIN, height - top - 40 - MARGIN)
-    out = io.BytesIO()
-    card.save(out, "JPEG", quality=88, optimize=True, progressive=True)
-    return out.getvalue()
+    if not centred:
+        return card, _masthead(card, draw, site_name, logo, (MARGIN, MARGIN), 40, centred=False)
+    below = _masthead(card, draw, "" if logo else site_name, logo, (width // 2, height // 2 - 40), 72, True)
+    name_font = font_for(site_name) if logo else None
+    if name_font is not None:
+        draw.text((width // 2, below + 60), site_name, font=_font(name_font, 56), fill=INK, anchor="mm")
+    return card, below
 
 
 def _masthead(

@@ -15,6 +15,8 @@ file.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from generator import cards
 from generator.cache import ImageStore
 from generator.documents import Article, Page
@@ -162,7 +164,14 @@ class ShareCard(OutputKind):
     def render(self, output: Output, rendering: Rendering) -> bytes:
         site = rendering.site
         doc = _doc_of(site, output.key)
-        return cards.share_card(doc.title if doc else "", site.config.title, _logo_bytes(site))
+        title = doc.title if doc else ""
+        store = ImageStore()
+        key = store.key("share-card", title, _masthead(site))
+        data = store.get(key)
+        if data is None:
+            data = cards.share_card(title, site.config.title, _logo_bytes(site))
+            store.put(key, data)
+        return data
 
     def warnings(self, site: Site) -> list[Problem]:
         """Headlines no installed font can draw: their cards show the site's name."""
@@ -269,7 +278,12 @@ def _decoded(rendering: Rendering, rel: str):
 
 def _logo_bytes(site: Site) -> bytes | None:
     logo = site.raster_logo
-    return source_bytes(site.static_by_rel[logo].source) if logo else None
+    return _read_logo(site.static_by_rel[logo].source, site.images[logo].digest) if logo else None
+
+
+@lru_cache(maxsize=2)
+def _read_logo(path: str, digest: str) -> bytes:
+    return source_bytes(path)
 
 
 KINDS: tuple[OutputKind, ...] = (Picture(), ShareCard(), SiteIcon())
