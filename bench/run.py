@@ -162,7 +162,11 @@ def run_measured(cmd: list[str], cwd: Path) -> Sample:
         stderr=subprocess.STDOUT,
         # newsgen keeps encoded pictures and search indexes in the user's cache: one of
         # the site's own, removed for a cold build like every other cache.
-        env={**os.environ, "HUGO_CACHEDIR": str(cwd / "resources" / "cache"), "XDG_CACHE_HOME": str(cwd / ".user-cache")},
+        env={
+            **os.environ,
+            "HUGO_CACHEDIR": str(cwd / "resources" / "cache"),
+            "XDG_CACHE_HOME": str(cwd / ".user-cache"),
+        },
     )
     sampler = TreeSampler(proc.pid)
     sampler.start()
@@ -258,8 +262,10 @@ def measure_serve(n: int, site: Path, saves: int = 7) -> list[float]:
 import sys, time
 from pathlib import Path
 from generator.build import Builder, BuildRequest
+from generator.preview.session import preview_kinds
 site = Path({str(site)!r}); rel = {corpus.newest_story_path("newsgen", n)!r}
-builder = Builder(BuildRequest(site_dir=site))  # the CLI runs' output: nothing to render first
+# The CLI runs' output: nothing to render first; the preview's kinds (search indexed aside).
+builder = Builder(BuildRequest(site_dir=site, kinds=preview_kinds(lambda: None)))
 builder.build()
 for i in range({saves}):
     with open(site / rel, "a", encoding="utf-8") as f:

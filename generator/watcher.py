@@ -171,6 +171,7 @@ class Rebuilder:
         self.longest = longest
         self.settle = min(settle, quiet)
         self.builds = 0  # builds started, for tests and the benchmark
+        self.finished = 0  # builds ended
         self._pending: dict[str, bool] = {}  # path -> its last event left it complete
         self._events = 0  # in the current burst: many events mean a checkout, not a save
         self._first = self._last = 0.0
@@ -205,6 +206,11 @@ class Rebuilder:
         with self._cond:
             return not self._pending
 
+    def at_rest(self) -> bool:
+        """No change is waiting and no build is running."""
+        with self._cond:
+            return not self._pending and self.finished == self.builds
+
     def _take(self) -> set[str] | None:
         with self._cond:
             while not self._pending and not self._stopping:
@@ -224,4 +230,8 @@ class Rebuilder:
 
     def _run(self) -> None:
         while (changes := self._take()) is not None:
-            self.build(changes)
+            try:
+                self.build(changes)
+            finally:
+                with self._cond:
+                    self.finished += 1

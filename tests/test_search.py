@@ -214,3 +214,48 @@ def test_a_huge_body_an_unstemmed_script_and_markup_in_a_headline_are_indexed(ma
     # The headline is text to the index (the page sets it with textContent): kept literally.
     assert any('"title":"A <b>bold</b> & \\"quoted\\" headline"' in t for t in texts)
     assert any(p.name.startswith("pagefind.ka_") for p in (site.out / "pagefind").iterdir())
+
+
+def test_the_preview_publishes_a_save_without_waiting_for_the_indexer(tmp_path, monkeypatch):
+    """At 10,000 stories Pagefind takes seconds; a save must not wait for it. The build
+    publishes the last index, and the new one follows in a build of its own."""
+    import threading
+    import time
+
+    site = tmp_path / "site"
+    (site / "content/articles").mkdir(parents=True)
+    (site / "site.yaml").write_text("title: T\nbase_url: https://example.org/\n")
+    (site / "content/articles/a.md").write_text(article("Rain", category="World", body="Drizzle."))
+    release = threading.Event()
+    real = search_module._index
+
+    def held(model):  # the indexer, held back until the test lets it go
+        if any("kestrelword" in a.body_html for a in model.articles):
+            assert release.wait(30)
+        return real(model)
+
+    monkeypatch.setattr(search_module, "_index", held)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))  # no index made before
+    preview = Preview(ServeOptions(site_dir=site, port=0, output=tmp_path / "preview"))
+    preview.start()
+    try:
+        folder = preview.out_dir / "pagefind"
+
+        def index() -> dict:
+            return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+        before = index()
+        done = preview.completed
+        (site / "content/articles/a.md").write_text(article("Rain", category="World", body="A kestrelword."))
+        deadline = time.monotonic() + 30
+        while preview.completed <= done and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert "kestrelword" in (preview.out_dir / "2026/11/20/a/index.html").read_text()  # published
+        assert index() == before and not preview.settled  # the index still to come
+        release.set()
+        while not preview.settled and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert index() != before  # the new index, in the build it asked for
+    finally:
+        release.set()
+        preview.stop()

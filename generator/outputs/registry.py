@@ -34,6 +34,12 @@ class Registry:
     def names(self) -> tuple[str, ...]:
         return tuple(self._by_name)
 
+    def replacing(self, kind: OutputKind) -> Registry:
+        """These kinds with the one of `kind`'s name replaced by it, in its place."""
+        if kind.name not in self._by_name:
+            raise ValueError(f"no output kind is named {kind.name}")
+        return Registry(kind if k.name == kind.name else k for k in self._kinds)
+
     def adding(self, *kinds: OutputKind) -> Registry:
         """These kinds and then the new ones (a plugin's, a test's)."""
         return Registry((*self._kinds, *kinds))

@@ -23,6 +23,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -69,22 +71,78 @@ class SearchPage(HtmlKind):
 
 
 class SearchIndex(OutputKind):
-    """Pagefind's index of every published story."""
+    """Pagefind's index of every published story.
+
+    Made while planning (its file names are only known then). In the preview, an
+    indexer run at every save would hold the page back for as long as it takes (seconds
+    at 10,000 stories), so the preview uses BackgroundSearchIndex instead.
+    """
 
     name = "search-index"
     shows = frozenset({Facet.LISTS, Facet.BODY})
+    background: Callable[[], None] | None = None  # see BackgroundSearchIndex
+
+    def __init__(self) -> None:
+        self._published: tuple[str, dict[str, bytes]] | None = None  # digest, files
+        self._making: str | None = None  # the digest being made on a thread
 
     def plan(self, planner: Planner):
         site = planner.site
         if not site.searchable:
             return
         digest = index_digest(site)
-        for path in sorted(index_files(site, digest)):
+        files = made_index(digest)
+        if files is None and self.background is not None and self._published is not None:
+            self._make_later(site, digest)
+            digest, files = self._published
+        elif files is None:
+            files = index_files(site, digest)
+        self._published = (digest, files)
+        for path in sorted(files):
             yield planner.output(self, SEARCH_INDEX_ROUTE + path, (digest, path))
 
     def render(self, output: Output, rendering: Rendering) -> bytes:
         digest, path = output.key
+        if self._published is not None and self._published[0] == digest:
+            return self._published[1][path]
         return index_files(rendering.site, digest)[path]
+
+    @property
+    def busy(self) -> bool:
+        """An index is being made on a thread (its build is still to come)."""
+        return self._making is not None
+
+    def _make_later(self, site: Site, digest: str) -> None:
+        if self._making == digest:
+            return
+        self._making = digest
+        callback = self.background
+        assert callback is not None
+
+        def make() -> None:
+            try:
+                index_files(site, digest)
+                callback()  # before `busy` clears: the build it asks for is already due
+            except BuildError:
+                pass  # the next full build reports it
+            finally:
+                if self._making == digest:
+                    self._making = None
+
+        threading.Thread(target=make, name="newsgen-search-index", daemon=True).start()
+
+
+class BackgroundSearchIndex(SearchIndex):
+    """The preview's index: a build that needs a new index publishes the last one, makes
+    the new one on a thread and calls `background()` when it is ready; the build that
+    follows publishes it. It shows FILES too, so that it is planned on every build and
+    finds a finished index."""
+
+    shows = SearchIndex.shows | {Facet.FILES}
+
+    def __init__(self, background: Callable[[], None]):
+        super().__init__()
+        self.background = background
 
 
 KINDS: tuple[OutputKind, ...] = (SearchPage(), SearchIndex())
@@ -98,18 +156,32 @@ def index_digest(site: Site) -> str:
     return fingerprint(_indexer_version(), config.language, config.base_path, config.title, stories)
 
 
-def index_files(site: Site, digest: str) -> dict[str, bytes]:
-    """The index's files by path under /pagefind/, made once per digest."""
+def made_index(digest: str) -> dict[str, bytes] | None:
+    """The index of that digest if it was made before (in this process or the store)."""
     found = _MADE.get(digest)
     if found is None:
         store = _store() / digest
         found = _read(store) if store.is_dir() else None
-        if found is None:
-            found = _index(site)
-            _keep(store, found)
-        _MADE.clear()  # one index at a time: the last model's
-        _MADE[digest] = found
+        if found is not None:
+            _remember(digest, found)
     return found
+
+
+def index_files(site: Site, digest: str) -> dict[str, bytes]:
+    """The index's files by path under /pagefind/, made once per digest."""
+    found = made_index(digest)
+    if found is None:
+        found = _index(site)
+        _keep(_store() / digest, found)
+        _remember(digest, found)
+    return found
+
+
+def _remember(digest: str, files: dict[str, bytes]) -> None:
+    # One index at a time, the last model's; replaced whole, never emptied first, as a
+    # preview's indexing thread may replace it while a build reads it.
+    global _MADE
+    _MADE = {digest: files}
 
 
 def _store() -> Path:

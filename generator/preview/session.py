@@ -32,6 +32,9 @@ from generator.documents import Article, Page
 from generator.errors import BuildError, Problem
 from generator.locks import try_hold
 from generator.memory import forget_output
+from generator.outputs import KINDS
+from generator.outputs.registry import Registry
+from generator.outputs.search import BackgroundSearchIndex
 from generator.preview.events import Broadcaster
 from generator.preview.handler import (
     EVENTS_PATH,
@@ -43,6 +46,7 @@ from generator.preview.handler import (
     script,
 )
 from generator.theme import load_theme
+from generator.urls import SEARCH_INDEX_ROUTE
 from generator.watcher import Rebuilder, Watcher
 from generator.writer import pending_journal
 
@@ -90,6 +94,15 @@ def make_builder() -> BuildFunction:
     return build_incrementally
 
 
+# What the preview's build is told changed when a search index made on a thread is ready.
+SEARCH_INDEX_READY = ".newsgen-search-index-ready"
+
+
+def preview_kinds(index_ready: Callable[[], None]) -> Registry:
+    """newsgen's output kinds, with the search index made in the background."""
+    return KINDS.replacing(BackgroundSearchIndex(index_ready))
+
+
 def lan_address() -> str:
     """The address other machines reach this one by (no packet is sent)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
@@ -128,9 +141,18 @@ class Preview:
         self._serving: threading.Thread | None = None  # runs httpd.serve_forever once started
         self.port, self.public_host = options.port, options.host  # real ones once bound
         self.rebuilder = Rebuilder(self.rebuild, quiet=options.quiet)
+        # Search indexes are made on a thread here; a finished one is published by the
+        # build it asks for (outputs/search.py says why).
+        self.kinds = preview_kinds(lambda: self.rebuilder.add({SEARCH_INDEX_READY}, settled=True))
         self.watcher = Watcher(
             self.site_dir, self.rebuilder.add, exclude=[self.out_dir, self.site_dir / CACHE_DIR]
         )
+
+    @property
+    def settled(self) -> bool:
+        """No save waits for a build and no search index is being made aside (tests and
+        benchmarks wait for this before they save again)."""
+        return self.rebuilder.at_rest() and not any(getattr(k, "busy", False) for k in self.kinds)
 
     @property
     def version(self) -> str:
@@ -306,6 +328,7 @@ class Preview:
             drafts=show_all,
             future=show_all,
             use_cache=self.options.use_cache,
+            kinds=self.kinds,
         )
 
     def _failed(self, problems: list[Problem], changed: set[str] | None) -> None:
@@ -373,14 +396,18 @@ def _build_scope(changed: set[str] | None) -> set[str] | None:
 
 
 def _assets_changed(files: list[str]) -> bool:
-    """Something a page may embed (an image, a script) changed, not only pages and feeds."""
-    return any(not f.endswith((".html", ".css", ".xml", ".txt")) for f in files)
+    """Something a page may embed (an image, a script) changed, not only pages and feeds.
+    The search index is not embedded: the search page follows it by name."""
+    return any(
+        not f.endswith((".html", ".css", ".xml", ".txt", ".json")) and not f.startswith(SEARCH_INDEX_ROUTE)
+        for f in files
+    )
 
 
 def _because(changed: set[str] | None) -> str:
     if not changed:
         return ""
-    shown = sorted(changed)
+    shown = sorted("the new search index" if p == SEARCH_INDEX_READY else p for p in changed)
     more = f" and {len(shown) - 3} more" if len(shown) > 3 else ""
     return f" ({', '.join(shown[:3])}{more})"
 
