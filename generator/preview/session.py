@@ -309,7 +309,10 @@ class Preview:
             recovered = bool(self.problems)
             self.problems, self.last_report = [], report
             files = sorted(report.write.written + report.write.removed)
-            if files or recovered:
+            # A new search index alone is no new version of the pages: a tab that connects
+            # after it would reload for nothing. The search page follows the index through
+            # the reload event's list of files.
+            if recovered or any(not f.startswith(SEARCH_INDEX_ROUTE) for f in files):
                 self._count += 1
         self._succeeded(report, files, recovered, changed, time.perf_counter() - started)
 
