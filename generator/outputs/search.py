@@ -85,6 +85,8 @@ class SearchIndex(OutputKind):
     def __init__(self) -> None:
         self._published: tuple[str, dict[str, bytes]] | None = None  # digest, files
         self._making: str | None = None  # the digest being made on a thread
+        self._next: tuple[Site, str] | None = None  # the newest one wanted after it
+        self._lock = threading.Lock()  # guards the two above against the build thread
 
     def plan(self, planner: Planner):
         site = planner.site
@@ -113,23 +115,39 @@ class SearchIndex(OutputKind):
         return self._making is not None
 
     def _make_later(self, site: Site, digest: str) -> None:
-        if self._making == digest:
-            return
-        self._making = digest
+        """Make the index of `site` on a thread; while one is being made, only the
+        newest wanted is kept to be made next (saves come faster than indexes)."""
+        with self._lock:
+            if self._making == digest:
+                return
+            if self._making is not None:
+                self._next = (site, digest)
+                return
+            self._making, self._next = digest, None
+        threading.Thread(
+            target=self._make, args=(site, digest), name="newsgen-search-index", daemon=True
+        ).start()
+
+    def _make(self, site: Site, digest: str) -> None:
         callback = self.background
         assert callback is not None
-
-        def make() -> None:
+        while True:
             try:
                 index_files(site, digest)
-                callback()  # before `busy` clears: the build it asks for is already due
             except BuildError:
                 pass  # the next full build reports it
-            finally:
-                if self._making == digest:
-                    self._making = None
-
-        threading.Thread(target=make, name="newsgen-search-index", daemon=True).start()
+            with self._lock:
+                following, self._next = self._next, None
+            if following is None:
+                callback()  # while still busy: the build it asks for is already due
+                with self._lock:
+                    following, self._next = self._next, None
+                    if following is None:
+                        self._making = None
+                        return
+            site, digest = following
+            with self._lock:
+                self._making = digest
 
 
 class BackgroundSearchIndex(SearchIndex):
