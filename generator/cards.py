@@ -78,8 +78,9 @@ def font_for(text: str) -> str | None:
 
 
 def covered(text: str) -> bool:
-    """Whether some font can draw all of `text` (else a card shows the name alone)."""
-    return font_for(text) is not None
+    """Whether some font can draw all of `text` (else a card shows the name alone).
+    Printable ASCII is in every font here, Pillow's own too: most headlines need no look."""
+    return (text.isascii() and text.isprintable()) or font_for(text) is not None
 
 
 def share_card(headline: str, site_name: str, logo: bytes | None = None) -> bytes:
