@@ -278,10 +278,6 @@ def variant_formats(facts: ImageFacts, settings: ImageSettings) -> tuple[str, ..
     return (*available_formats(settings), fallback_format(facts))
 
 
-def height_at(facts: ImageFacts, width: int) -> int:
-    return max(1, round(facts.height * width / facts.width))
-
-
 @dataclass(frozen=True)
 class Focus:
     """Where the subject of a picture is, as fractions of its width and height."""
