@@ -1,8 +1,8 @@
 """The markup of a picture: `<picture>` with a `srcset` per format, and its `<img>`.
 
 The widths and formats offered follow from the image's facts alone (images.py), the
-same rule the image-variant kind plans its files by, so a page never names a variant
-that was not made. Every `<img>` gets the picture's `width` and `height` (its aspect,
+same rule the picture kind (outputs/images.py) plans its files by, so a page never names
+a variant that was not made. Every `<img>` gets the picture's `width` and `height` (its aspect,
 so nothing moves as it loads); the slot's `sizes` comes from the theme, which knows how
 wide the slot is. Pictures are lazy but for the one that is the page's lead, which is
 fetched first (`fetchpriority="high"`).
@@ -149,7 +149,7 @@ def responsive_body(site: Site, body_html: str, sizes: str) -> Markup:
 
 
 def crop_paths(site: Site, story: Article) -> dict[str, str]:
-    """Ratio -> path of the crops of a story's featured image (the image-crop kind
+    """Ratio -> path of the crops of a story's featured image (the picture kind
     makes them; structured data names them). A focal point other than the centre is in
     the name, as two stories may cut one photo differently."""
     rel = story.image.lstrip("/")
