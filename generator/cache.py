@@ -69,6 +69,14 @@ class ImageStore:
             pass
         return data
 
+    def get_or_make(self, key: str, make) -> bytes:
+        """The entry `key`, or make() stored under it."""
+        data = self.get(key)
+        if data is None:
+            data = make()
+            self.put(key, data)
+        return data
+
     def put(self, key: str, data: bytes) -> None:
         path = self._path(key)
         try:

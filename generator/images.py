@@ -98,21 +98,9 @@ class ImageFacts:
         return (self.width, self.height, self.mime, self.animated, self.alpha)
 
 
-def image_facts(path: str, stamp: str = "", keep_metadata: bool = False) -> ImageFacts:
-    """The facts of the image at `path`; `stamp` (size and mtime) names its version, so
-    an edited file is read again. Raises NotAnImage or BadImage saying why."""
-    return _facts(path, stamp, keep_metadata)
-
-
-@lru_cache(maxsize=4096)
-def _facts(path: str, stamp: str, keep_metadata: bool) -> ImageFacts:
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        raise NotAnImage("the file does not exist") from None
-    except OSError as exc:
-        raise NotAnImage(f"it cannot be read ({exc.strerror})") from None
+def image_facts(path: str, keep_metadata: bool = False) -> ImageFacts:
+    """The facts of the image at `path`. Raises NotAnImage or BadImage saying why."""
+    data = source_bytes(path)
     with _opened(data) as image:
         kind = image.format or ""
         if kind not in RASTER_TYPES:
@@ -202,12 +190,7 @@ def published_copy(path: str, digest: str, data: bytes | None = None) -> bytes:
     """published_original, kept in the image store by the source's digest (read when the
     site's pictures are listed, written when the static file is)."""
     store = ImageStore()
-    key = store.key(digest, "original", ENCODER)
-    found = store.get(key)
-    if found is None:
-        found = published_original(path, data)
-        store.put(key, found)
-    return found
+    return store.get_or_make(store.key(digest, "original", ENCODER), lambda: published_original(path, data))
 
 
 def published_original(path: str, data: bytes | None = None) -> bytes:
@@ -264,7 +247,13 @@ def variant_widths(facts: ImageFacts, settings: ImageSettings) -> tuple[int, ...
 
 def available_formats(settings: ImageSettings) -> tuple[str, ...]:
     """The modern formats asked for that this Pillow encodes (AVIF needs libavif)."""
-    return tuple(f for f in settings.formats if features.check(f))
+    return tuple(f for f in settings.formats if _encodes(f))
+
+
+@lru_cache(maxsize=8)
+def _encodes(extension: str) -> bool:
+    # Asked for every picture of every page: the answer cannot change in a process.
+    return bool(features.check(extension))
 
 
 def fallback_format(facts: ImageFacts) -> str:
@@ -380,6 +369,8 @@ def source_bytes(path: str) -> bytes:
     try:
         with open(path, "rb") as f:
             return f.read()
+    except FileNotFoundError:
+        raise NotAnImage("the file does not exist") from None
     except OSError as exc:
         raise NotAnImage(f"it cannot be read ({exc.strerror})") from None
 
@@ -453,6 +444,6 @@ def _read(keep_metadata: bool, item) -> ImageFacts | str | None:
     s, _ = item
     svg = s.rel.lower().endswith(".svg")
     try:
-        return svg_facts(s.source) if svg else image_facts(s.source, s.stamp, keep_metadata)
+        return svg_facts(s.source) if svg else image_facts(s.source, keep_metadata)
     except (NotAnImage, BadImage) as exc:
         return None if svg else str(exc)

@@ -97,7 +97,8 @@ class Site:
 
     def images_shown(self, doc: Article | Page) -> tuple:
         """What pages show of a document's own images (featured and in the body)."""
-        return _images_shown(self.images, doc)
+        rels = ([doc.image.lstrip("/")] if doc.image else []) + list(doc.body_images)
+        return tuple((rel, self.images[rel].shape) for rel in rels if rel in self.images)
 
     def term_named(self, kind: str, name: str) -> Term | None:
         """The section, tag or author of that name (as bylines and labels write it)."""
@@ -278,8 +279,3 @@ def list_digest(a: Article, images: dict) -> str:
     picture = images.get(a.image.lstrip("/")) if a.image else None
     shown = (*(getattr(a, name) for name in LIST_FIELDS), picture.shape if picture else None)
     return hashlib.blake2b(repr(shown).encode(), digest_size=12).hexdigest()
-
-
-def _images_shown(images: dict, doc: Article | Page) -> tuple:
-    rels = ([doc.image.lstrip("/")] if doc.image else []) + list(doc.body_images)
-    return tuple((rel, images[rel].shape) for rel in rels if rel in images)

@@ -165,13 +165,10 @@ class ShareCard(OutputKind):
         site = rendering.site
         doc = _doc_of(site, output.key)
         title = doc.title if doc else ""
+        masthead = rendering.memo.get("masthead") or rendering.memo.setdefault("masthead", _masthead(site))
         store = ImageStore()
-        key = store.key("share-card", title, _masthead(site))
-        data = store.get(key)
-        if data is None:
-            data = cards.share_card(title, site.config.title, _logo_bytes(site))
-            store.put(key, data)
-        return data
+        key = store.key("share-card", title, masthead)
+        return store.get_or_make(key, lambda: cards.share_card(title, site.config.title, _logo_bytes(site)))
 
     def warnings(self, site: Site) -> list[Problem]:
         """Headlines no installed font can draw: their cards show the site's name."""
@@ -236,12 +233,7 @@ def _output(kind: OutputKind, path: str, rel: str, facts: ImageFacts, recipe: tu
 def _stored(site: Site, rel: str, recipe: tuple, make) -> bytes:
     """The bytes of `recipe` applied to picture `rel`, from the store or made now."""
     store = ImageStore()
-    key = store.key(site.images[rel].digest, recipe, ENCODER)
-    data = store.get(key)
-    if data is None:
-        data = make()
-        store.put(key, data)
-    return data
+    return store.get_or_make(store.key(site.images[rel].digest, recipe, ENCODER), make)
 
 
 def _held(rendering: Rendering, rel: str) -> dict:

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from urllib.parse import unquote
 
 from markupsafe import Markup, escape
 
-from generator.documents import Article
+from generator.documents import Article, body_images
 from generator.images import (
     CROPS,
     ENCODINGS,
@@ -125,25 +124,15 @@ def responsive_body(site: Site, body_html: str, sizes: str) -> Markup:
         if any(start <= match.start() < end for start, end in kept):
             return match.group(0)
         attrs = _attributes(match.group(0))
-        src = attrs.get("src", "")
-        if "srcset" in attrs or not src.startswith(base) or src.startswith("//"):
-            return match.group(0)
-        rel = unquote(src[len(base) :].split("?")[0].split("#")[0])
-        facts = site.images.get(rel)
-        if facts is None:
+        # The same reading of the tag as the document's body_images, which planned the
+        # variants: a picture is rewritten only if its variants were made.
+        rels = body_images(match.group(0), base)
+        if "srcset" in attrs or not rels or rels[0] not in site.images:
             return match.group(0)
         extra = {k: attrs[k] for k in _KEPT if k in attrs}
-        shown = picture(site, rel, attrs.get("alt", ""), sizes, extra=extra)
         if "width" in attrs and "height" in attrs:  # the writer's own display size wins
-            shown = Markup(
-                re.sub(
-                    r'width="\d+" height="\d+"',
-                    f'width="{escape(attrs["width"])}" height="{escape(attrs["height"])}"',
-                    shown,
-                    count=1,
-                )
-            )
-        return str(shown)
+            extra.update(width=attrs["width"], height=attrs["height"])
+        return str(picture(site, rels[0], attrs.get("alt", ""), sizes, extra=extra))
 
     return Markup(_IMG_TAG.sub(swap, body_html))
 
