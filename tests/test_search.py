@@ -259,3 +259,18 @@ def test_the_preview_publishes_a_save_without_waiting_for_the_indexer(tmp_path, 
     finally:
         release.set()
         preview.stop()
+
+
+def test_a_saved_plan_whose_index_left_the_store_is_planned_again(make_site, monkeypatch, tmp_path):
+    """Pagefind names its files anew on every run: a build that finds the saved plan but
+    not its index in the user's store (cleared, another machine) must index again, not
+    render the old names (it stopped with a KeyError traceback)."""
+    site = make_site({"content/articles/a.md": article("Rain", category="World")})
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "store-1"))
+    site.build()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "store-2"))
+    search_module._MADE.clear()  # a new process
+    site.build()
+    names = {p.relative_to(site.out).as_posix() for p in (site.out / "pagefind").rglob("*") if p.is_file()}
+    stored = next((tmp_path / "store-2" / "newsgen" / "search-indexes").iterdir())
+    assert names == {"pagefind/" + p.relative_to(stored).as_posix() for p in stored.rglob("*") if p.is_file()}

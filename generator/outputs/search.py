@@ -43,7 +43,9 @@ _PUBLISHED = re.compile(
 )
 # The index of the last model indexed, by its digest: planning makes it, rendering (in
 # this process or a forked worker) reads it.
-_MADE: dict[str, dict[str, bytes]] = {}
+# An index's files: path -> bytes, or the stored file holding them.
+IndexFiles = dict[str, bytes | Path]
+_MADE: dict[str, IndexFiles] = {}
 # Pagefind names its files by hashes of maps it writes in no fixed order, so the same
 # stories indexed twice give other file names. Indexes are kept by digest in the user's
 # cache, so every build of the same stories (a clean one, another process, another copy
@@ -79,11 +81,15 @@ class SearchIndex(OutputKind):
     """
 
     name = "search-index"
-    shows = frozenset({Facet.LISTS, Facet.BODY})
+    # FILES too: the index lives in the user's store, outside the model, and Pagefind
+    # names its files anew each run. A plan saved by an earlier build names the files of
+    # an index that may be gone from the store (cleared, another machine); planning
+    # again on every build (names only, from the store) never renders such a plan.
+    shows = frozenset({Facet.LISTS, Facet.BODY, Facet.FILES})
     background: Callable[[], None] | None = None  # see BackgroundSearchIndex
 
     def __init__(self) -> None:
-        self._published: tuple[str, dict[str, bytes]] | None = None  # digest, files
+        self._published: tuple[str, IndexFiles] | None = None  # digest, files
         self._making: str | None = None  # the digest being made on a thread
         self._next: tuple[Site, str] | None = None  # the newest one wanted after it
         self._lock = threading.Lock()  # guards the two above against the build thread
@@ -106,8 +112,8 @@ class SearchIndex(OutputKind):
     def render(self, output: Output, rendering: Rendering) -> bytes:
         digest, path = output.key
         if self._published is not None and self._published[0] == digest:
-            return self._published[1][path]
-        return index_files(rendering.site, digest)[path]
+            return _bytes(self._published[1], path)
+        return _bytes(index_files(rendering.site, digest), path)
 
     @property
     def busy(self) -> bool:
@@ -153,10 +159,7 @@ class SearchIndex(OutputKind):
 class BackgroundSearchIndex(SearchIndex):
     """The preview's index: a build that needs a new index publishes the last one, makes
     the new one on a thread and calls `background()` when it is ready; the build that
-    follows publishes it. It shows FILES too, so that it is planned on every build and
-    finds a finished index."""
-
-    shows = SearchIndex.shows | {Facet.FILES}
+    follows publishes it (it is planned on every build, see SearchIndex.shows)."""
 
     def __init__(self, background: Callable[[], None]):
         super().__init__()
@@ -174,7 +177,7 @@ def index_digest(site: Site) -> str:
     return fingerprint(_indexer_version(), config.language, config.base_path, config.title, stories)
 
 
-def made_index(digest: str) -> dict[str, bytes] | None:
+def made_index(digest: str) -> IndexFiles | None:
     """The index of that digest if it was made before (in this process or the store)."""
     found = _MADE.get(digest)
     if found is None:
@@ -185,17 +188,18 @@ def made_index(digest: str) -> dict[str, bytes] | None:
     return found
 
 
-def index_files(site: Site, digest: str) -> dict[str, bytes]:
+def index_files(site: Site, digest: str) -> IndexFiles:
     """The index's files by path under /pagefind/, made once per digest."""
     found = made_index(digest)
-    if found is None:
-        found = _index(site)
-        _keep(_store() / digest, found)
-        _remember(digest, found)
-    return found
+    if found is not None:
+        return found
+    made: IndexFiles = dict(_index(site))
+    _keep(_store() / digest, made)
+    _remember(digest, made)
+    return made
 
 
-def _remember(digest: str, files: dict[str, bytes]) -> None:
+def _remember(digest: str, files: IndexFiles) -> None:
     # One index at a time, the last model's; replaced whole, never emptied first, as a
     # preview's indexing thread may replace it while a build reads it.
     global _MADE
@@ -206,25 +210,30 @@ def _store() -> Path:
     return user_cache("search-indexes")
 
 
-def _read(folder: Path) -> dict[str, bytes] | None:
+def _read(folder: Path) -> IndexFiles | None:
+    """A stored index's files by path; their bytes are read when rendered (planning
+    needs only the names, on every build)."""
     try:
         os.utime(folder)  # recently used: kept longest
-        return {
-            p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-        }
+        return {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*")) if p.is_file()}
     except OSError:
         return None
 
 
-def _keep(folder: Path, files: dict[str, bytes]) -> None:
+def _bytes(files: dict, path: str) -> bytes:
+    found = files[path]
+    return found if isinstance(found, bytes) else found.read_bytes()
+
+
+def _keep(folder: Path, files: IndexFiles) -> None:
     """Store an index whole (written aside, then renamed) and forget the oldest ones.
     A store that cannot be written only costs the next build an index run."""
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=".new-", dir=folder.parent))
-        for path, data in files.items():
+        for path in files:
             (scratch / path).parent.mkdir(parents=True, exist_ok=True)
-            (scratch / path).write_bytes(data)
+            (scratch / path).write_bytes(_bytes(files, path))
         try:
             scratch.rename(folder)
         except OSError:  # another build stored the same index meanwhile
