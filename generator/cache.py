@@ -23,7 +23,7 @@ from generator import __version__
 CACHE_DIR = ".newsgen-cache"
 # Bumped whenever parsing gives other documents from the same bytes and settings (2: dates
 # in the site's zone, script URLs removed), so no older entry is ever found.
-PARSE_FORMAT = 3  # 3: body images, image focus and credit
+PARSE_FORMAT = 4  # 4: newsroom fields (type, corrections, live entries) and author files
 # Encoded images unused for this long are swept from the user's image store.
 IMAGE_STORE_DAYS = 60
 

@@ -31,6 +31,21 @@ DEFAULT_WIDTHS = (360, 720, 1080, 1440)
 IMAGE_FORMATS = ("avif", "webp")  # modern formats a variant may be made in, best first
 
 
+# The trust pages site.yaml's `trust:` may name, each with the property of the home
+# page's NewsMediaOrganization that links it (the Trust Project's indicators).
+TRUST_POLICIES = {
+    "principles": "publishingPrinciples",
+    "ethics": "ethicsPolicy",
+    "corrections": "correctionsPolicy",
+    "ownership": "ownershipFundingInfo",
+    "masthead": "masthead",
+    "fact_checking": "verificationFactCheckingPolicy",
+    "unnamed_sources": "unnamedSourcesPolicy",
+    "feedback": "actionableFeedbackPolicy",
+    "diversity": "diversityPolicy",
+}
+
+
 @dataclass(frozen=True)
 class ImageSettings:
     """The `images:` mapping of site.yaml: how pictures are resized and published."""
@@ -68,8 +83,12 @@ class SiteConfig:
     sanitize_html: bool = False  # pass article HTML through nh3, for contributed content
     output: str = "output"  # the output folder, relative to the site folder
     images: ImageSettings = ImageSettings()  # responsive variants and metadata (see README)
+    trust: dict = field(default_factory=dict)  # TRUST_POLICIES key -> page slug or https:// URL
+    updated_after_minutes: int = 60  # a story changed later than this after publishing says "Updated"
+    live_poll_seconds: int = 30  # how often an open live page fetches its new entries
     urls: dict = field(default_factory=lambda: dict(DEFAULT_URLS))  # URL patterns by kind
     extra: dict = field(default_factory=dict)  # free values for custom templates
+    lines: dict = field(default_factory=dict, compare=False)  # setting -> its line in site.yaml
 
     @property
     def zone(self) -> ZoneInfo:
@@ -92,12 +111,20 @@ class SiteConfig:
 
     def digest(self) -> str:
         """A fingerprint of every setting, for caches and output dependencies."""
-        text = repr(sorted(dataclasses.asdict(self).items()))
+        text = repr(sorted((k, v) for k, v in dataclasses.asdict(self).items() if k != "lines"))
         return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(SiteConfig)}
-_INT_KEYS = {"per_page", "feed_items", "home_sections", "related", "news_sitemap_days"}
+_INT_KEYS = {
+    "per_page",
+    "feed_items",
+    "home_sections",
+    "related",
+    "news_sitemap_days",
+    "updated_after_minutes",
+    "live_poll_seconds",
+}
 _BOOL_KEYS = {"unicode_slugs", "sanitize_html", "feed_full_content", "search"}
 # The placeholders each URL pattern may use; the others are unknown when it is filled.
 _PLACEHOLDERS = {"article": {"slug", "year", "month", "day"}, "archive": {"slug", "year", "month"}}
@@ -122,6 +149,7 @@ def load_config(site_dir: Path, overrides: dict[str, Any] | None = None) -> Site
         raise BuildError(problems)
     if "urls" in values:
         values["urls"] = {**DEFAULT_URLS, **values["urls"]}
+    values["lines"] = {key: line for key, (_, line) in raw.items() if line is not None}
     if not values.get("base_url", "/").endswith("/"):
         values["base_url"] += "/"
     return SiteConfig(**values)
@@ -169,7 +197,7 @@ def _check(key: str, value: Any, line: int | None, problems: list[Problem]) -> A
     def bad(message: str, hint: str) -> None:
         problems.append(Problem(CONFIG_FILE, line, message, hint))
 
-    if key not in _FIELDS:
+    if key not in _FIELDS or key == "lines":
         bad(f"unknown setting `{key}`", closest(key, _FIELDS) or "custom values go under `extra:`")
         return None
     if key in _TEXT_KEYS:
@@ -182,6 +210,8 @@ def _check(key: str, value: Any, line: int | None, problems: list[Problem]) -> A
         return None
     if key == "images":
         return _check_images(value, bad)
+    if key == "trust":
+        return _check_trust(value, bad)
     if key in ("urls", "extra") and not isinstance(value, dict):
         bad(f"`{key}` must be a mapping of names to values", f"see the README for `{key}:`")
         return None
@@ -271,6 +301,26 @@ def _check_images(value: Any, bad) -> ImageSettings | None:
             else:
                 found[name] = tuple(dict.fromkeys(str(f).lower() for f in formats))
     return ImageSettings(**found)
+
+
+def _check_trust(value: Any, bad) -> dict | None:
+    """`trust:`: a mapping of TRUST_POLICIES keys to page slugs or web addresses."""
+    example = "write e.g. `trust: {ethics: ethics-policy, corrections: corrections-policy}`"
+    if not isinstance(value, dict):
+        bad("`trust` must be a mapping of policies to pages", example)
+        return None
+    found = {}
+    for name, target in value.items():
+        if name not in TRUST_POLICIES:
+            bad(
+                f"unknown trust page `trust.{name}`",
+                closest(str(name), TRUST_POLICIES) or f"known: {', '.join(TRUST_POLICIES)}",
+            )
+        elif not isinstance(target, str) or not target.strip("/ "):
+            bad(f"`trust.{name}` must name a page, not {target!r}", example)
+        else:
+            found[name] = target.strip().strip("/") if "://" not in target else target.strip()
+    return found
 
 
 def _check_pattern(kind: str, pattern: Any, bad) -> bool:

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from pathlib import PurePosixPath
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
+from generator import coverage
+from generator.coverage import LiveEntry
 from generator.errors import ContentError, Problem, closest
-from generator.frontmatter import split
+from generator.frontmatter import Split, split
 from generator.limits import Overtime, seconds_allowed, time_limit
 from generator.markup import MarkdownRenderer, first_paragraph_text, plain_text
 from generator.sanitize import (
     clean_html,
     first_forbidden_line,
+    mark_sponsored,
     strip_forbidden,
     strip_script_urls,
 )
@@ -25,10 +28,28 @@ from generator.yamldoc import Field
 
 ARTICLES_DIR = "content/articles/"
 PAGES_DIR = "content/pages/"
+AUTHORS_DIR = "content/authors/"
+
+# The story types `type:` may name, each with the schema.org type search engines are
+# told; the theme labels every type but news (its `type_<name>` text).
+STORY_TYPES = {
+    "news": "NewsArticle",
+    "analysis": "AnalysisNewsArticle",
+    "opinion": "OpinionNewsArticle",
+    "review": "ReviewNewsArticle",
+    "explainer": "BackgroundNewsArticle",
+    "reportage": "ReportageNewsArticle",
+    "satire": "SatiricalArticle",
+    "sponsored": "AdvertiserContentArticle",
+    "press-release": "Article",  # not journalism: no NewsArticle type fits it
+}
 
 ARTICLE_FIELDS = (
     "title",
     "date",
+    "type",
+    "kicker",
+    "dek",
     "category",
     "tags",
     "author",
@@ -40,6 +61,12 @@ ARTICLE_FIELDS = (
     "image_focus",
     "slug",
     "updated",
+    "corrections",
+    "updates",
+    "live",
+    "live_until",
+    "breaking",
+    "breaking_until",
     "expires",
     "draft",
     "lang",
@@ -58,6 +85,7 @@ PAGE_FIELDS = (
     "updated",
     "extra",
 )
+PERSON_FIELDS = ("name", "slug", "role", "photo", "photo_alt", "email", "links", "languages", "order", "extra")
 WORDS_PER_MINUTE = 220
 
 # What listings (cards on home, section, tag, author and archive pages, related stories)
@@ -66,8 +94,12 @@ WORDS_PER_MINUTE = 220
 LIST_FIELDS = (
     "title",
     "summary",
+    "kicker",
+    "type",
     "date",
     "updated",
+    "revised",
+    "live_open",
     "image",
     "image_alt",
     "image_focus",
@@ -79,7 +111,19 @@ LIST_FIELDS = (
 )
 # What only the article's own page and the feeds show: an edit confined to these
 # leaves every listing, index and related list as it was (outputs/plan.py).
-BODY_FIELDS = ("body_html", "words", "digest", "line_of", "body_images", "image_credit")
+BODY_FIELDS = ("body_html", "words", "digest", "line_of", "body_images", "image_credit", "live_entries")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A correction or an update of a story: when it was made and what it says."""
+
+    when: datetime  # when it was made, in the site's zone
+    html: str  # what it says, rendered from Markdown
+
+    @property
+    def text(self) -> str:
+        return plain_text(self.html)
 
 
 @dataclass(frozen=True)
@@ -101,7 +145,18 @@ class Article:
     image_credit: str = ""  # who made it ("Photo: Jane Doe/Agency")
     image_focus: tuple[float, float] | None = None  # its subject, as fractions across and down
     body_images: tuple[str, ...] = ()  # content/static paths of the images in the body
+    kicker: str = ""  # the small line above the headline
+    dek: str = ""  # the standfirst under the headline, as written
+    type: str = "news"  # a key of STORY_TYPES: the label and the schema.org type
     updated: datetime | None = None  # last substantive update
+    corrections: tuple[Notice, ...] = ()  # what was wrong and is now put right, oldest first
+    updates: tuple[Notice, ...] = ()  # what was added since publishing, oldest first
+    live: bool = False  # a live page: the body is timed entries (coverage.py)
+    live_until: datetime | None = None  # when the coverage ends, if known
+    live_entries: tuple[LiveEntry, ...] = ()  # a live story's entries, newest first
+    live_open: bool = False  # live and not ended at the build's moment, set by the site model
+    breaking: bool = False  # shown in a banner on every page while it lasts
+    breaking_until: datetime | None = None  # when the banner goes
     expires: datetime | None = None  # after this time the article is left out
     draft: bool = False  # drafts are left out unless asked for
     lang: str = ""  # the article's language when it differs from the site's
@@ -121,9 +176,26 @@ class Article:
 
     @property
     def standfirst(self) -> str:
-        """The summary when the writer gave one; "" when it was taken from the body
-        (a page would then print its first paragraph twice)."""
-        return self.summary if "summary" in self.line_of else ""
+        """The dek, else the summary when the writer gave one; "" when it was taken from
+        the body (a page would then print its first paragraph twice)."""
+        return self.dek or (self.summary if "summary" in self.line_of else "")
+
+    @property
+    def revised(self) -> datetime:
+        """When the story last changed as listings tell it: its update, correction or
+        update notice, whichever is newest (live entries aside)."""
+        notices = [n.when for n in (*self.corrections, *self.updates)]
+        return max([self.date, *([self.updated] if self.updated else []), *notices])
+
+    @property
+    def modified(self) -> datetime:
+        """When the story last changed at all, its newest live entry included."""
+        newest = self.live_entries[0].when if self.live_entries else self.date
+        return max(self.revised, newest)
+
+    @property
+    def schema_type(self) -> str:
+        return "LiveBlogPosting" if self.live else STORY_TYPES[self.type]
 
 
 @dataclass(frozen=True)
@@ -149,6 +221,26 @@ class Page:
     line_of: dict = field(default_factory=dict, compare=False)  # front-matter key -> line
 
 
+@dataclass(frozen=True)
+class Person:
+    """A writer or editor, from content/authors/{slug}.md; bylines name them."""
+
+    source: str  # site-relative path of the file
+    name: str  # the name as bylines print it
+    slug: str  # URL name: the file name, or `slug:`; a byline whose slug is this is theirs
+    bio_html: str  # the short biography, the file's body rendered
+    role: str = ""  # job title ("Political correspondent"); the masthead groups by it
+    photo: str = ""  # site-relative path of a portrait
+    photo_alt: str = ""  # its alternative text
+    email: str = ""  # where readers may write to them
+    links: tuple[str, ...] = ()  # their profiles elsewhere (sameAs)
+    languages: tuple[str, ...] = ()  # languages they report in
+    order: int | None = None  # place on the masthead within and across roles
+    extra: dict = field(default_factory=dict)  # free values for custom templates
+    digest: str = ""  # digest of the source file
+    line_of: dict = field(default_factory=dict, compare=False)  # front-matter key -> line
+
+
 @dataclass
 class _Reader:
     """Reads typed values out of front matter, collecting problems with their lines."""
@@ -157,6 +249,7 @@ class _Reader:
     fields: dict[str, Field]
     zone: ZoneInfo
     unicode_slugs: bool = False  # how names become URL names, to catch empty ones
+    lines: list[str] = field(default_factory=list)  # the file's lines, to place list items
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -222,28 +315,34 @@ class _Reader:
         raw = self.text(key, required)
         if not raw:
             return None
+        return self.moment_of(key, raw, self.fields[key].line)
+
+    def moment_of(self, key: str, raw: str, line: int) -> datetime | None:
+        """The moment `raw` names, in the site's zone; None (and a problem) if none."""
         try:
             value = _parse_moment(raw)
         except ValueError:
-            self.fail(
-                key,
-                f"`{key}: {raw}` is not a valid date",
-                "use ISO 8601, e.g. `2026-11-24` or `2026-11-24T09:30:00+01:00`, "
-                "and check that the day exists",
+            self.problems.append(
+                Problem(
+                    self.path,
+                    line,
+                    f"`{key}: {raw}` is not a valid date",
+                    "use ISO 8601, e.g. `2026-11-24` or `2026-11-24T09:30:00+01:00`, "
+                    "and check that the day exists",
+                )
             )
             return None
         if value.tzinfo is not None:
             # The URL's day and the archive month follow the site's zone, whatever offset
             # the file wrote: one story, one day, on every page that files it.
             return value.astimezone(self.zone)
-        return self._local(key, raw, value)
+        return self._local(key, raw, value, line)
 
-    def _local(self, key: str, raw: str, value: datetime) -> datetime:
+    def _local(self, key: str, raw: str, value: datetime, line: int) -> datetime:
         """A wall-clock time in the site's zone; a time the clocks skip or pass twice (a
         daylight-saving change) is taken as the nearest real moment, with a warning."""
         first, second = value.replace(tzinfo=self.zone, fold=0), value.replace(tzinfo=self.zone, fold=1)
         real = first.astimezone(UTC).astimezone(self.zone)
-        line = self.fields[key].line
         if real.replace(tzinfo=None) != value:
             self.warnings.append(
                 Problem(
@@ -269,6 +368,75 @@ class _Reader:
                 )
             )
         return first
+
+    def notices(self, key: str, published: datetime | None, render) -> tuple[Notice, ...]:
+        """A list of `{date, text}` (corrections, updates), oldest first; each dated at or
+        after `published`. `render` turns a text's Markdown into HTML."""
+        f = self.fields.get(key)
+        if f is None or f.value is None:
+            return ()
+        example = f"write `{key}:` then lines `  - date: 2026-11-24T12:00` and `    text: What changed`"
+        if not isinstance(f.value, list):
+            self.fail(key, f"`{key}` must be a list of dates and texts", example)
+            return ()
+        found = []
+        for item in f.value:
+            line = self._line_near(f.line, item)
+            if not isinstance(item, dict) or set(item) != {"date", "text"}:
+                keys = ", ".join(f"`{k}`" for k in item) if isinstance(item, dict) else "no keys"
+                self.problems.append(
+                    Problem(self.path, line, f"each entry of `{key}` needs a `date` and a `text` (found {keys})", example)
+                )
+                continue
+            when = self.moment_of(f"{key} date", str(item["date"]).strip(), line)
+            text = str(item["text"] or "").strip()
+            if not text:
+                self.problems.append(Problem(self.path, line, f"an entry of `{key}` has no text", example))
+            if when is None or not text:
+                continue
+            if published is not None and when < published:
+                self.problems.append(
+                    Problem(
+                        self.path,
+                        line,
+                        f"an entry of `{key}` is dated {when.isoformat()}, before the story was "
+                        f"published ({published.isoformat()})",
+                        "give it the date and time it was made, after the story's `date:`",
+                    )
+                )
+                continue
+            found.append(Notice(when, render(self._clean(key, text))))
+        return tuple(sorted(found, key=lambda n: n.when))
+
+    def _line_near(self, start: int, item: object) -> int:
+        """The line of a list item, found by its date below the key (front matter keeps
+        the lines of top-level keys only)."""
+        needle = str(item.get("date", "")) if isinstance(item, dict) else str(item)
+        for n in range(start, min(start + 200, len(self.lines) + 1)):
+            if needle and needle in self.lines[n - 1]:
+                return n
+        return start
+
+    def choice(self, key: str, choices: dict, default: str) -> str:
+        """One of `choices`' keys, written in any case, with spaces or hyphens."""
+        raw = self.text(key)
+        if not raw:
+            return default
+        value = "-".join(raw.lower().replace("_", " ").split())
+        if value not in choices:
+            hint = closest(value, tuple(choices)) or ""
+            self.fail(key, f"unknown {key} `{raw}`", f"{hint} Known: {', '.join(choices)}".strip())
+            return default
+        return value
+
+    def number(self, key: str) -> int | None:
+        f = self.fields.get(key)
+        if f is None or f.value is None:
+            return None
+        if isinstance(f.value, bool) or not isinstance(f.value, int):
+            self.fail(key, f"`{key}` must be a whole number", f"write e.g. `{key}: 1`")
+            return None
+        return f.value
 
     def flag(self, key: str) -> bool:
         f = self.fields.get(key)
@@ -359,7 +527,7 @@ def parse_document(
 
 def _parse(
     path: str, text: str, zone: ZoneInfo, md: MarkdownRenderer, unicode_slugs: bool, sanitize: bool
-) -> tuple[Article | Page, list[Problem]]:
+) -> tuple[Article | Page | Person, list[Problem]]:
     warnings = []
     line = first_forbidden_line(text)
     if line:
@@ -374,17 +542,22 @@ def _parse(
             )
         )
     parts = split(text, path)
-    reader = _Reader(path, parts.fields, zone, unicode_slugs, warnings=warnings)
-    is_page = path.startswith(PAGES_DIR)
-    body_html = md.render(parts.body)
-    # Always, trusted newsroom or not: a `javascript:` link is never journalism.
-    body_html = clean_html(body_html) if sanitize else strip_script_urls(body_html)
-    doc: Article | Page
-    if is_page:
-        doc = _page(reader, path, body_html, unicode_slugs, md.base_path)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    reader = _Reader(path, parts.fields, zone, unicode_slugs, lines, warnings=warnings)
+
+    def render(markdown: str) -> str:
+        # Always, trusted newsroom or not: a `javascript:` link is never journalism.
+        html = md.render(markdown)
+        return clean_html(html) if sanitize else strip_script_urls(html)
+
+    doc: Article | Page | Person
+    if path.startswith(PAGES_DIR):
+        doc, known = _page(reader, path, render(parts.body), unicode_slugs, md.base_path), PAGE_FIELDS
+    elif path.startswith(AUTHORS_DIR):
+        doc, known = _person(reader, path, render(parts.body), unicode_slugs), PERSON_FIELDS
     else:
-        doc = _article(reader, path, parts.body, body_html, unicode_slugs, md.base_path)
-    reader.warn_unknown(PAGE_FIELDS if is_page else ARTICLE_FIELDS)
+        doc, known = _article(reader, path, parts, render, unicode_slugs, md.base_path), ARTICLE_FIELDS
+    reader.warn_unknown(known)
     if reader.problems:
         raise ContentError(*reader.problems)
     return doc, reader.warnings
@@ -453,16 +626,37 @@ def _slug(reader: _Reader, path: str, title: str, unicode_slugs: bool) -> str:
     return slug
 
 
-def _article(reader: _Reader, path: str, body: str, body_html: str, uni: bool, base_path: str) -> Article:
+def _article(reader: _Reader, path: str, parts: Split, render, uni: bool, base_path: str) -> Article:
     title = reader.text("title", required=True)
     when = reader.moment("date", required=True)
-    return Article(
+    kind = reader.choice("type", STORY_TYPES, "news")
+    live = reader.flag("live")
+    entries: tuple[LiveEntry, ...] = ()
+    if live and when is not None:
+        draft, problems = coverage.cut(parts.body, parts.body_line, when, reader.zone, path)
+        reader.problems += problems
+        body_html = render(draft.intro)
+        ordered = sorted(draft.entries, key=lambda e: e[0], reverse=True)
+        entries = tuple(
+            LiveEntry(moment, heading, render(text), anchor)
+            for (moment, heading, text, _), anchor in zip(
+                ordered, coverage.anchors([e[0] for e in ordered]), strict=True
+            )
+        )
+    else:
+        body_html = render(parts.body)
+    if kind == "sponsored":  # paid links must say so (search engines' rules)
+        body_html = mark_sponsored(body_html)
+        entries = tuple(replace(e, html=mark_sponsored(e.html)) for e in entries)
+    whole = body_html + "".join(e.html for e in entries)
+    dek = reader.text("dek")
+    article = Article(
         source=path,
         title=title,
         date=when or datetime.min.replace(tzinfo=reader.zone),
         slug=_slug(reader, path, title, uni),
         body_html=body_html,
-        summary=reader.text("summary") or first_paragraph_text(body_html),
+        summary=reader.text("summary") or dek or first_paragraph_text(body_html),
         categories=reader.names("category"),
         tags=reader.names("tags"),
         authors=reader.names("author"),
@@ -471,15 +665,49 @@ def _article(reader: _Reader, path: str, body: str, body_html: str, uni: bool, b
         image_caption=reader.text("image_caption"),
         image_credit=reader.text("image_credit"),
         image_focus=reader.focus("image_focus"),
-        body_images=body_images(body_html, base_path),
+        body_images=body_images(whole, base_path),
+        kicker=reader.text("kicker"),
+        dek=dek,
+        type=kind,
         updated=reader.moment("updated"),
+        corrections=reader.notices("corrections", when, render),
+        updates=reader.notices("updates", when, render),
+        live=live,
+        live_until=reader.moment("live_until"),
+        live_entries=entries,
+        breaking=reader.flag("breaking"),
+        breaking_until=reader.moment("breaking_until"),
         expires=reader.moment("expires"),
         draft=reader.flag("draft"),
         lang=reader.text("lang"),
-        words=len(plain_text(body_html).split()),
+        words=len(plain_text(whole).split()),
         extra=reader.mapping("extra"),
         line_of={k: f.line for k, f in reader.fields.items()},
     )
+    _check_times(reader, article)
+    return article
+
+
+def _check_times(reader: _Reader, a: Article) -> None:
+    """End times before the story began, and fields that need another to mean anything."""
+    for key, end in (("live_until", a.live_until), ("breaking_until", a.breaking_until)):
+        if end is not None and end < a.date:
+            reader.fail(
+                key,
+                f"`{key}: {end.isoformat()}` is before the story's date ({a.date.isoformat()})",
+                "give the moment the coverage or the banner ends, after `date:`",
+            )
+    for key, needs in (("live_until", "live"), ("breaking_until", "breaking")):
+        if key in a.line_of and not getattr(a, needs):
+            reader.warnings.append(
+                Problem(
+                    reader.path,
+                    a.line_of[key],
+                    f"`{key}` is set but `{needs}: true` is not, so it does nothing",
+                    f"add `{needs}: true`, or remove `{key}`",
+                    severity="warning",
+                )
+            )
 
 
 def _page(reader: _Reader, path: str, body_html: str, uni: bool, base_path: str) -> Page:
@@ -509,6 +737,35 @@ def _page(reader: _Reader, path: str, body_html: str, uni: bool, base_path: str)
         image_focus=reader.focus("image_focus"),
         body_images=body_images(body_html, base_path),
         updated=reader.moment("updated"),
+        extra=reader.mapping("extra"),
+        line_of={k: f.line for k, f in reader.fields.items()},
+    )
+
+
+def _person(reader: _Reader, path: str, bio_html: str, uni: bool) -> Person:
+    name = reader.text("name", required=True)
+    email = reader.text("email")
+    if email and ("@" not in email or " " in email):
+        reader.fail("email", f"`email: {email}` is not an e-mail address", "write e.g. `email: jane@example.org`")
+    links = reader.names("links") if "links" in reader.fields else ()
+    for link in links:
+        if not link.startswith(("https://", "http://")):
+            reader.fail(
+                "links", f"`links: {link}` is not a web address", "write each profile as a full URL, https://..."
+            )
+    photo = reader.text("photo")
+    return Person(
+        source=path,
+        name=name,
+        slug=_slug(reader, path, name, uni),
+        bio_html=bio_html,
+        role=reader.text("role"),
+        photo=photo,
+        photo_alt=reader.text("photo_alt") or name,
+        email=email,
+        links=links,
+        languages=reader.names("languages"),
+        order=reader.number("order"),
         extra=reader.mapping("extra"),
         line_of={k: f.line for k, f in reader.fields.items()},
     )

@@ -177,6 +177,7 @@ class Memory:
                 images = self._images(tree.static, config)
                 warnings += _left_out(images[1], config)
                 site = publishable_site(docs, config, options, tree.static, problems, images)
+                warnings += site.warnings
                 model = (
                     None if problems else _Model.of(site, docs, keys, config, tree.static, warnings, options)
                 )
@@ -356,7 +357,7 @@ class _Model:
     keys: dict  # source -> parse-cache key (content digest + settings) of every document
     warnings: tuple  # the documents' warnings
     choice: tuple  # (drafts, future): what Options published
-    valid_until: datetime | None  # the first moment an article's date or expiry passes
+    valid_until: datetime | None  # the first moment an article's date, expiry or end passes
 
     @classmethod
     def of(cls, site: Site, docs: list, keys: dict, config, statics, warnings, options: Options) -> _Model:
@@ -364,7 +365,7 @@ class _Model:
             t
             for d in docs
             if isinstance(d, Article)
-            for t in (d.date, d.expires)
+            for t in (d.date, d.expires, d.live_until, d.breaking_until)
             if t is not None and t > options.now
         ]
         return cls(
@@ -405,7 +406,7 @@ class _Model:
             i = next((n for n, a in enumerate(articles) if a.source == doc.source), None)
             if i is None or not isinstance(doc, Article):
                 return None  # a page, or an article left out (draft, scheduled)
-            new = replace(doc, route=articles[i].route)
+            new = site.placed(i, doc)
             if not site.body_edit(i, new):
                 return None  # listings, indexes or related stories may change
             articles[i] = new

@@ -146,3 +146,29 @@ class _DangerousTags(HTMLParser):
         start = self._line_starts[line - 1] + column
         written = "".join(f" {n}" if v is None else f' {n}="{html.escape(v, quote=True)}"' for n, v in kept)
         self.replacements.append((start, start + len(text), f"<{tag}{written}{close}>"))
+
+
+_ANCHOR = re.compile(r"<a\b[^>]*>", re.I)
+_HREF = re.compile(r"""\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+_REL = re.compile(r"""\srel\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+
+
+def mark_sponsored(fragment: str) -> str:
+    """Every link that leaves the site (an absolute http(s) address) with `rel` carrying
+    "sponsored", as search engines ask of paid content."""
+
+    def mark(match: re.Match) -> str:
+        tag = match.group(0)
+        href = _HREF.search(tag)
+        target = next((g for g in href.groups() if g is not None), "") if href else ""
+        if not target.lower().startswith(("http://", "https://", "//")):
+            return tag
+        rel = _REL.search(tag)
+        if rel is None:
+            return tag[:-1].rstrip("/").rstrip() + ' rel="sponsored">'
+        words = next(g for g in rel.groups() if g is not None).split()
+        if "sponsored" in words:
+            return tag
+        return tag[: rel.start()] + f' rel="{" ".join([*words, "sponsored"])}"' + tag[rel.end() :]
+
+    return _ANCHOR.sub(mark, fragment)

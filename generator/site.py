@@ -13,12 +13,12 @@ from functools import cached_property
 from typing import Any
 
 from generator.config import SiteConfig
-from generator.documents import BODY_FIELDS, LIST_FIELDS, Article, Page
+from generator.documents import BODY_FIELDS, LIST_FIELDS, Article, Notice, Page, Person
 from generator.errors import BuildError, Problem
 from generator.images import ImageFacts
 from generator.slugs import slug_key, slugify
 from generator.sources import StaticFile
-from generator.urls import route
+from generator.urls import MASTHEAD_ROUTE, route, to_url
 
 TAXONOMIES = ("category", "tag", "author")
 # An article with its body fields blanked: equal before and after a body-only edit.
@@ -60,6 +60,9 @@ class Site:
     images: dict = field(default_factory=dict, repr=False)  # static rel -> ImageFacts, rasters
     built_at: datetime | None = None  # the moment the build was made for
     list_digests: tuple[str, ...] = field(default=(), repr=False)  # per article, listing fields
+    people: dict = field(default_factory=dict)  # slug -> Person, the author files, by slug
+    breaking: int | None = None  # the article in the breaking-news banner, if one is on
+    warnings: tuple[Problem, ...] = ()  # what the model found doubtful across documents
 
     @property
     def menu(self) -> list[Page]:
@@ -100,6 +103,47 @@ class Site:
         rels = ([doc.image.lstrip("/")] if doc.image else []) + list(doc.body_images)
         return tuple((rel, self.images[rel].shape) for rel in rels if rel in self.images)
 
+    @property
+    def live(self) -> tuple[int, ...]:
+        """The articles whose live coverage is open at the build's moment."""
+        return tuple(i for i, a in enumerate(self.articles) if a.live_open)
+
+    @cached_property
+    def corrections(self) -> tuple[tuple[int, Notice], ...]:
+        """Every correction of the site with its article, newest first."""
+        found = [(i, n) for i, a in enumerate(self.articles) for n in a.corrections]
+        return tuple(sorted(found, key=lambda pair: (pair[1].when, -pair[0]), reverse=True))
+
+    @cached_property
+    def trust_links(self) -> dict[str, str]:
+        """Policy (config.TRUST_POLICIES) -> link of each trust page: those site.yaml's
+        `trust:` names, and the masthead whenever there are author files."""
+        config = self.config
+        found = {"masthead": to_url(config, MASTHEAD_ROUTE)} if self.people else {}
+        for policy, target in config.trust.items():
+            if "://" in target:
+                found[policy] = target
+            elif not (target == "masthead" and self.people):
+                found[policy] = to_url(config, route(config, "page", target))
+        return found
+
+    def person(self, name: str) -> Person | None:
+        """The author file of a byline: the one whose slug is the byline's."""
+        return self.people.get(self.slug(name)) if self.people else None
+
+    def bylines(self, article: Article) -> tuple[tuple[str, str, Person | None], ...]:
+        """(name as written, author page route, author file or None) per byline."""
+        found = []
+        for name in article.authors:
+            term = self.term_named("author", name)
+            found.append((name, term.route if term else "", self.person(name)))
+        return tuple(found)
+
+    def placed(self, index: int, doc: Article) -> Article:
+        """A new parse of article `index` with what the model gave it (route, live state)."""
+        old = self.articles[index]
+        return replace(doc, route=old.route, live_open=old.live_open)
+
     def term_named(self, kind: str, name: str) -> Term | None:
         """The section, tag or author of that name (as bylines and labels write it)."""
         return self.terms[kind].get(self.slug(name))
@@ -135,10 +179,15 @@ def build_site(
         for p in docs
         if isinstance(p, Page) and (options.drafts or not p.draft)
     )
-    articles = tuple(replace(a, route=route(config, "article", a.slug, a.date)) for a in articles)
+    articles = tuple(
+        replace(a, route=route(config, "article", a.slug, a.date), live_open=_open(a, options.now))
+        for a in articles
+    )
     terms = _index(articles, config)
     facts, broken = images
-    _check(articles, pages, terms, statics, broken)
+    people = _people([d for d in docs if isinstance(d, Person)], config)
+    _check(articles, pages, terms, statics, broken, people)
+    _check_trust(config, pages, people)
     if not config.images.keep_metadata:  # their metadata cannot be removed: not published
         statics = tuple(s for s in statics if s.rel not in broken)
     return Site(
@@ -153,7 +202,68 @@ def build_site(
         images=facts,
         built_at=options.now,
         list_digests=tuple(list_digest(a, facts) for a in articles),
+        people=people,
+        breaking=next((i for i, a in enumerate(articles) if _breaking(a, options.now)), None),
+        warnings=tuple(_doubts(docs, terms, people, options)),
     )
+
+
+def _open(a: Article, now: datetime) -> bool:
+    return a.live and (a.live_until is None or a.live_until > now)
+
+
+def _breaking(a: Article, now: datetime) -> bool:
+    return a.breaking and (a.breaking_until is None or a.breaking_until > now)
+
+
+def _people(found: list[Person], config: SiteConfig) -> dict[str, Person]:
+    """The author files by slug; two with one slug are an error naming both."""
+    people: dict[str, Person] = {}
+    problems = []
+    for p in sorted(found, key=lambda p: p.source):
+        key = slugify(p.slug, config.unicode_slugs)
+        if key in people:
+            problems.append(
+                Problem(
+                    p.source,
+                    p.line_of.get("slug", 2),
+                    f"is the author file of `{p.slug}` too, like {people[key].source}",
+                    "keep one file per person: merge them, or give one a different `slug:`",
+                )
+            )
+        else:
+            people[key] = p
+    if problems:
+        raise BuildError(problems)
+    return dict(sorted(people.items()))
+
+
+def _doubts(docs: list, terms: dict, people: dict[str, Person], options: Options) -> list[Problem]:
+    """Warnings across documents: author files no byline uses, breaking stories that
+    are not out yet."""
+    found = [
+        Problem(
+            p.source,
+            p.line_of.get("name", 2),
+            f"no story has the byline `{p.name}`, so this author file is used nowhere",
+            f"check the spelling in stories' `author:` (the file's slug is `{slug}`), or remove the file",
+            severity="warning",
+        )
+        for slug, p in people.items()
+        if slug not in terms["author"]
+    ]
+    found += [
+        Problem(
+            d.source,
+            d.line_of.get("breaking", 2),
+            f"a breaking story dated in the future ({d.date.isoformat()}): no banner until it is published",
+            "give it the time it goes out, or remove `breaking: true` until then",
+            severity="warning",
+        )
+        for d in docs
+        if isinstance(d, Article) and d.breaking and d.date > options.now and not d.draft
+    ]
+    return found
 
 
 def _select(articles: list[Article], options: Options):
@@ -194,7 +304,7 @@ def _index(articles: tuple[Article, ...], config: SiteConfig) -> dict:
     return terms
 
 
-def _check(articles, pages, terms, statics, broken: dict[str, str]) -> None:
+def _check(articles, pages, terms, statics, broken: dict[str, str], people: dict) -> None:
     problems = []
     owners: dict[str, str] = {}
     listed = [(a.route, a.source) for a in articles] + [(p.route, p.source) for p in pages]
@@ -214,6 +324,16 @@ def _check(articles, pages, terms, statics, broken: dict[str, str]) -> None:
         else:
             owners[key] = source
     static_names = {s.rel for s in statics}
+    for person in people.values():
+        if person.photo and "://" not in person.photo and person.photo.lstrip("/") not in static_names:
+            problems.append(
+                Problem(
+                    person.source,
+                    person.line_of.get("photo"),
+                    f"the photo `{person.photo}` does not exist",
+                    f"put the file at content/static/{person.photo.lstrip('/')} or fix the path",
+                )
+            )
     for doc in (*articles, *pages):
         if doc.image and "://" not in doc.image and doc.image.lstrip("/") not in static_names:
             problems.append(
@@ -235,6 +355,23 @@ def _check(articles, pages, terms, statics, broken: dict[str, str]) -> None:
                         "export the picture again as JPEG, PNG or WebP, or use another file",
                     )
                 )
+    if problems:
+        raise BuildError(problems)
+
+
+def _check_trust(config: SiteConfig, pages: tuple[Page, ...], people: dict) -> None:
+    """Every trust page site.yaml names is a page of the site or a web address."""
+    slugs = {p.slug for p in pages}
+    problems = [
+        Problem(
+            "site.yaml",
+            config.lines.get("trust"),
+            f"`trust.{policy}: {target}` names no page of the site",
+            f"create content/pages/{target}.md, or give the page's slug or a full https:// address",
+        )
+        for policy, target in config.trust.items()
+        if "://" not in target and target not in slugs and not (target == "masthead" and people)
+    ]
     if problems:
         raise BuildError(problems)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from generator.errors import Problem
 
-CONTENT_DIRS = ("content/articles", "content/pages")
+CONTENT_DIRS = ("content/articles", "content/pages", "content/authors")
 STATIC_DIR = "content/static"
 CONTENT_SUFFIXES = (".md", ".markdown")
 

@@ -18,6 +18,9 @@ SITE_ATOM = "atom.xml"  # route of the site's Atom feed
 SEARCH_ROUTE = "search/"  # the search page
 SEARCH_INDEX_ROUTE = "pagefind/"  # the folder of its index
 FEEDS_ROUTE = "feeds/"  # the page listing every feed
+CORRECTIONS_ROUTE = "corrections/"  # every correction of the site, newest first
+MASTHEAD_ROUTE = "masthead/"  # the people of the newsroom, from content/authors/
+LIVE_JSON = "live.json"  # an open live story's entries, beside its page, for its script
 # Which listings get feeds of their own ("follow this columnist"); archive months do not.
 FEED_TAXONOMIES = ("category", "tag", "author")
 
@@ -51,6 +54,11 @@ def term_feed_route(listing_route: str, name: str = SITE_RSS) -> str:
     """The route of a listing's feed (SITE_RSS or SITE_JSON), beside its first page; the
     site's own for the home page's route ""."""
     return listing_route + name
+
+
+def live_json_path(article_route: str) -> str:
+    """The entries of a live story as its page's script fetches them."""
+    return article_route + LIVE_JSON
 
 
 def output_path(rel: str) -> str:

@@ -35,7 +35,9 @@ def article(title: str, date: str = "2026-11-20T10:00:00", body: str = "Body tex
     """The text of an article file with the given front matter."""
     lines = [f"title: {_quote(title)}", f"date: {date}"]
     for key, value in fields.items():
-        lines.append(f"{key}: {value if isinstance(value, str) and value.startswith('[') else _quote(value)}")
+        # A list (`[a, b]`) or a block (a value starting with a line break) goes in as written.
+        raw = isinstance(value, str) and value.startswith(("[", "\n"))
+        lines.append(f"{key}: {value if raw else _quote(value)}")
     return "---\n" + "\n".join(lines) + "\n---\n\n" + textwrap.dedent(body).strip() + "\n"
 
 

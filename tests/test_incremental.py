@@ -54,6 +54,15 @@ BODIES = (
     "First *part*.\n\nSecond with [a link](/about/).",
     "## Heading\n\n- one\n- two\n\nClosing words.",
 )
+# A live story's body: an introduction and timed entries (coverage.py), later than DATES.
+LIVE_BODY = "Follow the count.\n\n## 2026-12-31 09:00 First\n\nPolls open.\n\n## 2026-12-31 10:30 Second\n\nTurnout."
+CORRECTIONS = '\n  - date: "2026-12-31T12:00"\n    text: An earlier version misspelt a name.'
+# Author files of the bylines (AUTHORS), written, changed and removed by the "person" step.
+PEOPLE = (
+    None,
+    "---\nname: Ana Ruiz\nrole: Reporter\n---\n\nAna covers the region.\n",
+    "---\nname: Ana Ruiz\nrole: Editor\nlinks: [https://example.net/ana]\n---\n\nAna edits.\n",
+)
 
 
 @st.composite
@@ -67,9 +76,19 @@ def articles(draw) -> str:
         fields["summary"] = draw(st.sampled_from(TITLES))
     if draw(st.integers(0, 5)) == 0:
         fields["draft"] = True
-    return article(
-        draw(st.sampled_from(TITLES)), draw(st.sampled_from(DATES)), draw(st.sampled_from(BODIES)), **fields
-    )
+    newsroom = draw(st.sampled_from(("plain", "opinion", "corrected", "live", "ended", "breaking")))
+    body = draw(st.sampled_from(BODIES))
+    if newsroom == "opinion":
+        fields["type"] = "opinion"
+    elif newsroom == "corrected":
+        fields["corrections"] = CORRECTIONS
+    elif newsroom in ("live", "ended"):
+        fields["live"], body = True, LIVE_BODY
+        if newsroom == "ended":  # ended before the build's clock: no badge, no script
+            fields["live_until"] = "2026-11-25T12:30:00"
+    elif newsroom == "breaking":
+        fields["breaking"] = True
+    return article(draw(st.sampled_from(TITLES)), draw(st.sampled_from(DATES)), body, **fields)
 
 
 def article_path(name: str) -> str:
@@ -93,6 +112,7 @@ steps = st.one_of(
     st.tuples(st.just("template"), st.integers(0, 2)),
     st.tuples(st.just("page"), st.sampled_from(("About Us", "Who we are")), st.integers(0, 2)),
     st.tuples(st.just("static"), st.integers(0, 2)),
+    st.tuples(st.just("person"), st.integers(0, len(PEOPLE) - 1)),
 )
 
 
@@ -105,8 +125,13 @@ def initial_files() -> dict[str, str | bytes]:
     }
     for n, name in enumerate(NAMES[:3]):
         files[article_path(name)] = article(
-            TITLES[n], DATES[n + 1], BODIES[n], category=CATEGORIES[n], tags=TAGS[n + 1]
+            TITLES[n], DATES[n + 1], BODIES[n], category=CATEGORIES[n], tags=TAGS[n + 1], author=AUTHORS[n]
         )
+    # The newsroom's outputs from the start: a live story, a correction, an author file.
+    files[article_path(NAMES[3])] = article(
+        "Count night", DATES[0], LIVE_BODY, live=True, author="Ana Ruiz", corrections=CORRECTIONS
+    )
+    files["content/authors/ana-ruiz.md"] = PEOPLE[1]
     return files
 
 
@@ -147,6 +172,10 @@ def apply(site: Path, step: tuple) -> set[str]:
         title, menu = args
         menu_line = f"menu: {menu}\n" if menu else ""
         return _write(site, "content/pages/about.md", f"---\ntitle: {title}\n{menu_line}---\n\nUs.\n")
+    if kind == "person":
+        text = PEOPLE[args[0]]
+        rel = "content/authors/ana-ruiz.md"
+        return _delete(site, rel) if text is None else _write(site, rel, text)
     rel = "content/static/images/logo.png"
     return _delete(site, rel) if args[0] == 0 else _write(site, rel, b"\x89PNG" + bytes(args))
 
@@ -312,7 +341,7 @@ def test_parallel_build_equals_serial_build(tmp_path, monkeypatch):
     parallel = build(
         BuildRequest(site_dir=site, output=tmp_path / "parallel", now=NOW, use_cache=False, jobs=2)
     )
-    assert serial.parsed == parallel.parsed == 44
+    assert serial.parsed == parallel.parsed == 40 + len(initial_files()) - 1  # less site.yaml
     assert tree(tmp_path / "serial") == tree(tmp_path / "parallel")
 
 

@@ -4,7 +4,7 @@
 (`KINDS.adding(MyKind())`). docs/architecture.md shows how to add a kind.
 """
 
-from generator.outputs import feeds, images, pages, search, sitemaps, statics
+from generator.outputs import feeds, images, live, pages, search, sitemaps, statics
 from generator.outputs.registry import Registry
 
-KINDS = Registry((*statics.KINDS, *images.KINDS, *pages.KINDS, *feeds.KINDS, *search.KINDS, *sitemaps.KINDS))
+KINDS = Registry((*statics.KINDS, *images.KINDS, *pages.KINDS, *live.KINDS, *feeds.KINDS, *search.KINDS, *sitemaps.KINDS))

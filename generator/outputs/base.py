@@ -33,6 +33,7 @@ class Facet(enum.Enum):
     LISTS = "lists"  # articles' list fields (documents.LIST_FIELDS) and the term indexes
     BODY = "body"  # articles' own page fields (documents.BODY_FIELDS): re-planned on edits
     PAGES = "pages"  # the standalone pages
+    PEOPLE = "people"  # the author files: profiles, the masthead, bylines' structured data
     CLOCK = "clock"  # the build's clock (Site.built_at): re-planned on every build
     FILES = "files"  # files outside the model (theme assets): re-planned on every build
 
@@ -53,14 +54,18 @@ def fingerprint(*parts: object) -> str:
 
 
 def navigation_digest(site: Site, theme: Theme) -> str:
-    """The NAVIGATION facet: theme, settings, menu, sections, the footer's year and the
-    logos' sizes (the header's, and the raster one in structured data)."""
+    """The NAVIGATION facet: theme, settings, menu, sections, the footer's year, the
+    logos' sizes (the header's, and the raster one in structured data), the breaking-news
+    banner and the footer's trust pages."""
     nav: list[tuple] = [(p.title, p.route, p.menu) for p in site.menu]
     nav += [(t.name, t.route) for t in site.terms["category"].values()]
     logos = [
         site.images[r].shape for r in (site.config.logo.lstrip("/"), site.raster_logo) if r in site.images
     ]
-    return fingerprint(theme.digest(), site.config.digest(), nav, site.copyright_year, logos)
+    banner = site.articles[site.breaking] if site.breaking is not None else None
+    shown = (banner.title, banner.route) if banner else ()
+    trust = sorted(site.trust_links.items())
+    return fingerprint(theme.digest(), site.config.digest(), nav, site.copyright_year, logos, shown, trust)
 
 
 @dataclass(frozen=True)

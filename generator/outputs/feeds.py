@@ -3,7 +3,8 @@
 Kinds: `rss` (feed.xml of the site and of every section, tag and author), `atom` (the
 site's atom.xml), `json-feed` (feed.json beside every feed.xml) and `feeds` (/feeds/).
 Every feed carries the newest `feed_items` stories by publication date, newest first; an
-update does not move a story (its `updated` time is the entry's updated/date_modified).
+update, a correction or a live entry does not move a story, it dates the entry's
+updated/date_modified (Article.modified) and shows at the top of its content.
 RSS and Atom are made with feedgen and read back by `check_feed` before they are
 published; JSON Feed by `check_json_feed`.
 
@@ -15,6 +16,7 @@ source digest and its image's file stamp.
 from __future__ import annotations
 
 import email.utils
+from html import escape
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -227,10 +229,25 @@ def _author_url(site: Site, name: str) -> str:
     return to_abs_url(site.config, term.route) if term else ""
 
 
-def _body(site: Site, article: Article) -> str:
-    """The story's HTML for feeds: links made absolute, cleaned to ordinary HTML (no
+def _body(rendering: Rendering, article: Article) -> str:
+    """The story's HTML for feeds: its corrections first, then a live story's newest
+    entry, the body and its updates; links made absolute, cleaned to ordinary HTML (no
     scripts, styles, embeds or event handlers, which readers drop and validators refuse)."""
-    return _feed_html(article.source, article.digest, article.body_html, site.config.origin)
+    t = rendering.templates.text
+    lang = article.lang
+
+    def notice(label: str, n) -> str:
+        when = rendering.templates.date_text(n.when, lang, "datetime")
+        return f"<p><strong>{escape(t(label, lang))} ({escape(when)}):</strong></p>\n{n.html}\n"
+
+    parts = [notice("correction", n) for n in reversed(article.corrections)]
+    if article.live_entries:
+        newest = article.live_entries[0]
+        when = rendering.templates.date_text(newest.when, lang, "time")
+        parts.append(f"<h2>{escape(when)} {escape(newest.title)}</h2>\n{newest.html}\n")
+    parts.append(article.body_html)
+    parts += [notice("update", n) for n in reversed(article.updates)]
+    return _feed_html(article.source, article.digest, "\n".join(parts), rendering.site.config.origin)
 
 
 # One story is in several feeds (the site's, its section's, tags' and author's, each as
@@ -326,14 +343,14 @@ def _xml_feed(rendering: Rendering, output: Output, fmt: str) -> bytes:
     logo = feed_logo(site)
     if logo:
         fg.logo(logo) if fmt == "atom" else fg.image(logo, xml_safe(title), home)
-    newest = max((a.updated or a.date for a in items), default=_EPOCH)
+    newest = max((a.modified for a in items), default=_EPOCH)
     fg.lastBuildDate(newest)  # not "now": an unchanged site must give unchanged bytes
     fg.updated(newest)
     for article in items:
         key = ("feed-entry", fmt, article.source)
         entry = rendering.memo.get(key)
         if entry is None:
-            entry = rendering.memo[key] = _entry(site, article, fmt)
+            entry = rendering.memo[key] = _entry(rendering, article, fmt)
         fg.add_entry(entry, order="append")
     data = fg.atom_str(pretty=False) if fmt == "atom" else _plain_text_references(fg.rss_str(pretty=False))
     problems = check_feed(data, fmt)
@@ -349,8 +366,9 @@ def _plain_text_references(data: bytes) -> bytes:
     return data.replace(b"&amp;", b"&#x26;").replace(b"&lt;", b"&#x3C;")
 
 
-def _entry(site: Site, article: Article, fmt: str) -> FeedEntry:
+def _entry(rendering: Rendering, article: Article, fmt: str) -> FeedEntry:
     """One story's entry, made once per build and format and added to each feed it is in."""
+    site = rendering.site
     config = site.config
     link = to_abs_url(config, article.route)
     entry = FeedEntry()
@@ -361,14 +379,14 @@ def _entry(site: Site, article: Article, fmt: str) -> FeedEntry:
     entry.title(xml_safe(article.title))
     entry.link(href=link)
     entry.published(article.date)
-    entry.updated(article.updated or article.date)
+    entry.updated(article.modified)
     summary = xml_safe(article.summary or article.title)
     if fmt == "atom":
         entry.summary(summary, type="text")
     else:
         entry.description(summary)
     if config.feed_full_content:
-        entry.content(_body(site, article), type="html" if fmt == "atom" else "CDATA")
+        entry.content(_body(rendering, article), type="html" if fmt == "atom" else "CDATA")
     authors = article.authors or (config.publisher,)
     people = []
     for name in authors:
@@ -424,16 +442,17 @@ def json_feed(rendering: Rendering, output: Output) -> dict:
 def _json_item(rendering: Rendering, article: Article) -> dict:
     key = ("json-item", article.source)
     if key not in rendering.memo:
-        rendering.memo[key] = _make_json_item(rendering.site, article)
+        rendering.memo[key] = _make_json_item(rendering, article)
     return rendering.memo[key]
 
 
-def _make_json_item(site: Site, article: Article) -> dict:
+def _make_json_item(rendering: Rendering, article: Article) -> dict:
+    site = rendering.site
     config = site.config
     link = to_abs_url(config, article.route)
     item: dict = {"id": link, "url": link, "title": article.title}
     if config.feed_full_content:
-        item["content_html"] = _body(site, article)
+        item["content_html"] = _body(rendering, article)
     else:
         item["content_text"] = article.summary or article.title
     if article.summary:
@@ -442,7 +461,7 @@ def _make_json_item(site: Site, article: Article) -> dict:
     if image is not None:
         item["image"] = image.url
     item["date_published"] = article.date.isoformat()
-    item["date_modified"] = (article.updated or article.date).isoformat()
+    item["date_modified"] = article.modified.isoformat()
     authors = article.authors or (config.publisher,)
     item["authors"] = [{"name": n, **({"url": u} if (u := _author_url(site, n)) else {})} for n in authors]
     tags = list(dict.fromkeys((*article.categories, *article.tags)))

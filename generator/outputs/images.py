@@ -54,6 +54,7 @@ def shown_images(site: Site) -> list[str]:
         if doc.image:
             found[doc.image.lstrip("/")] = None
         found.update(dict.fromkeys(doc.body_images))
+    found.update(dict.fromkeys(p.photo.lstrip("/") for p in site.people.values() if p.photo))
     logo = site.config.logo.lstrip("/")
     if logo:
         found[logo] = None
@@ -68,8 +69,9 @@ class Picture(OutputKind):
 
     name = "picture"
     shows = frozenset()  # a source's pixels: its digest is in every fingerprint
-    # Which pictures pages show: featured (LISTS), in bodies (BODY), on pages (PAGES).
-    plans_from = frozenset({Facet.LISTS, Facet.BODY, Facet.PAGES})
+    # Which pictures pages show: featured (LISTS), in bodies (BODY), on pages (PAGES),
+    # portraits (PEOPLE).
+    plans_from = frozenset({Facet.LISTS, Facet.BODY, Facet.PAGES, Facet.PEOPLE})
 
     def plan(self, planner: Planner):
         site = planner.site

@@ -10,9 +10,12 @@ import math
 
 from generator.outputs import structured
 from generator.outputs.base import Facet, HtmlKind, Output, OutputKind, Planner, Rendering, day
+from generator.documents import Person
 from generator.site import Site
 from generator.urls import (
+    CORRECTIONS_ROUTE,
     FEED_TAXONOMIES,
+    MASTHEAD_ROUTE,
     SITE_JSON,
     SITE_RSS,
     index_route,
@@ -25,6 +28,15 @@ from generator.urls import (
 
 def _pages(count: int, per_page: int) -> int:
     return max(1, math.ceil(count / per_page))
+
+
+def people_shown(site: Site, people) -> tuple:
+    """What pages show of author files: each file's digest and its portrait's shape."""
+    return tuple(
+        (p.source, p.digest, site.images[p.photo.lstrip("/")].shape if site.image(p.photo) else p.photo)
+        for p in people
+        if p is not None
+    )
 
 
 class Home(HtmlKind):
@@ -71,7 +83,7 @@ class ArticlePage(HtmlKind):
     """One story: its body, byline, section and related stories."""
 
     name, template = "article", "article.html"
-    shows = frozenset({Facet.NAVIGATION, Facet.LISTS, Facet.BODY})
+    shows = frozenset({Facet.NAVIGATION, Facet.LISTS, Facet.BODY, Facet.PEOPLE})
     per_article = True
 
     def plan_article(self, planner: Planner, index: int) -> Output:
@@ -87,11 +99,12 @@ class ArticlePage(HtmlKind):
             site.images_shown(a),
             [ld[j] for j in site.related[index]],
             (category.name, category.route) if category else (),
+            people_shown(site, (who for _, _, who in site.bylines(a))),
         )
 
     def lastmod(self, site: Site, output: Output) -> str | None:
         article = site.articles[output.key[0]]
-        return day(article.updated or article.date)
+        return day(article.revised)
 
     def context(self, rendering: Rendering, index: int) -> dict:
         site = rendering.site
@@ -153,7 +166,7 @@ class Listing(HtmlKind):
     """The paginated stories of one section, tag, author or month."""
 
     name, template = "listing", "list.html"
-    shows = frozenset({Facet.NAVIGATION, Facet.LISTS})
+    shows = frozenset({Facet.NAVIGATION, Facet.LISTS, Facet.PEOPLE})
 
     def plan(self, planner: Planner):
         site, per_page, ld = planner.site, planner.site.config.per_page, planner.site.list_digests
@@ -171,6 +184,7 @@ class Listing(HtmlKind):
                         total,
                         len(term.articles),
                         [ld[i] for i in chunk],
+                        people_shown(site, [site.people.get(slug)] if kind == "author" else []),
                     )
 
     def lastmod(self, site: Site, output: Output) -> str | None:
@@ -192,7 +206,70 @@ class Listing(HtmlKind):
             "page_url": pager.url,
             "term_feed_url": feed,
             "term_json_feed_url": json_feed,
+            "profile": site.people.get(slug) if kind == "author" else None,
+            "structured_data": [structured.profile(site, site.people[slug], pager.url)]
+            if kind == "author" and slug in site.people and number == 1
+            else [],
         }
+
+
+class Corrections(HtmlKind):
+    """/corrections/: every correction of the site, newest first, each with its story."""
+
+    name, template = "corrections", "corrections.html"
+    shows = frozenset({Facet.NAVIGATION, Facet.LISTS})
+
+    def plan(self, planner: Planner):
+        site = planner.site
+        shown = [(site.list_digests[i], n.when, n.html) for i, n in site.corrections]
+        yield planner.output(self, output_path(CORRECTIONS_ROUTE), (), shown)
+
+    def lastmod(self, site: Site, output: Output) -> str | None:
+        return day(site.corrections[0][1].when) if site.corrections else ""
+
+    def context(self, rendering: Rendering) -> dict:
+        site = rendering.site
+        return {
+            "corrections": [(site.articles[i], n) for i, n in site.corrections],
+            "page_url": to_url(site.config, CORRECTIONS_ROUTE),
+        }
+
+
+class Masthead(HtmlKind):
+    """/masthead/: the newsroom's people from content/authors/, grouped by role."""
+
+    name, template = "masthead", "masthead.html"
+    shows = frozenset({Facet.NAVIGATION, Facet.LISTS, Facet.PEOPLE})
+
+    def plan(self, planner: Planner):
+        site = planner.site
+        if site.people:
+            stories = {slug: len(t.articles) for slug, t in site.terms["author"].items()}
+            yield planner.output(
+                self, output_path(MASTHEAD_ROUTE), (), people_shown(site, site.people.values()), stories
+            )
+
+    def lastmod(self, site: Site, output: Output) -> str | None:
+        return ""
+
+    def context(self, rendering: Rendering) -> dict:
+        site = rendering.site
+        page_url = to_url(site.config, MASTHEAD_ROUTE)
+        return {
+            "groups": masthead_groups(site.people.values()),
+            "page_url": page_url,
+            "structured_data": [structured.masthead(site, page_url)],
+        }
+
+
+def masthead_groups(people) -> list[tuple[str, list[Person]]]:
+    """(role, people) in masthead order: people by `order` then name; roles by their
+    first person's place; people without a role last."""
+    ranked = sorted(people, key=lambda p: (p.order is None, p.order or 0, p.name.casefold()))
+    groups: dict[str, list[Person]] = {}
+    for p in ranked:
+        groups.setdefault(p.role, []).append(p)
+    return sorted(groups.items(), key=lambda g: g[0] == "")
 
 
 class NotFound(HtmlKind):
@@ -211,4 +288,13 @@ class NotFound(HtmlKind):
         return {"page_url": to_url(rendering.site.config, "404.html")}
 
 
-KINDS: tuple[OutputKind, ...] = (Home(), ArticlePage(), StandalonePage(), TermIndex(), Listing(), NotFound())
+KINDS: tuple[OutputKind, ...] = (
+    Home(),
+    ArticlePage(),
+    StandalonePage(),
+    TermIndex(),
+    Listing(),
+    Corrections(),
+    Masthead(),
+    NotFound(),
+)

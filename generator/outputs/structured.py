@@ -6,9 +6,10 @@ close the script element. Keys are sorted there, so the order here is for reader
 
 from __future__ import annotations
 
-from generator.config import SiteConfig
-from generator.documents import Article
+from generator.config import TRUST_POLICIES, SiteConfig
+from generator.documents import Article, Person
 from generator.images import CROPS, SHARE_SIZE
+from generator.markup import plain_text
 from generator.outputs.pictures import crop_paths
 from generator.site import Site, Term
 from generator.urls import asset_abs_url, link_abs_url, share_card_path, to_url
@@ -49,6 +50,11 @@ def organization(site: Site) -> dict:
         found["logo"] = logo
     if config.description:
         found["description"] = config.description
+    links = site.trust_links
+    for policy, link in links.items():
+        found[TRUST_POLICIES[policy]] = link_abs_url(config, link) if "://" not in link else link
+    if "ethics" in links and "principles" not in links:  # the ethics code is the principles
+        found["publishingPrinciples"] = found["ethicsPolicy"]
     return found
 
 
@@ -61,25 +67,20 @@ def article(site: Site, story: Article, category: Term | None, page_url: str) ->
 
 
 def news_article(site: Site, story: Article, category: Term | None, page_url: str) -> dict:
+    """The story as its schema.org type (documents.STORY_TYPES; LiveBlogPosting while
+    live), with its people, corrections and live entries."""
     config = site.config
     by = publisher(site)
-    authors = [
-        {
-            "@type": "Organization" if name == config.publisher else "Person",
-            "name": name,
-            "url": link_abs_url(config, _author_url(site, name)),
-        }
-        for name in story.authors
-    ]
+    authors = [person(site, name, link, who) for name, link, who in site.bylines(story)]
     found: dict = {
         "@context": SCHEMA,
-        "@type": "NewsArticle",
+        "@type": story.schema_type,
         "mainEntityOfPage": link_abs_url(config, page_url),
         "url": link_abs_url(config, page_url),
         "headline": story.title,
         "description": story.summary,
         "datePublished": story.date.isoformat(),
-        "dateModified": (story.updated or story.date).isoformat(),
+        "dateModified": story.modified.isoformat(),
         "author": authors or [by],
         "publisher": by,
         "inLanguage": story.lang or config.language,
@@ -90,7 +91,87 @@ def news_article(site: Site, story: Article, category: Term | None, page_url: st
         found["articleSection"] = category.name
     if story.tags:
         found["keywords"] = ", ".join(story.tags)
+    if story.dek:
+        found["alternativeHeadline"] = story.dek
+    if story.corrections:
+        found["correction"] = [
+            {"@type": "CorrectionComment", "text": n.text, "datePublished": n.when.isoformat()}
+            for n in reversed(story.corrections)
+        ]
+    if story.live:
+        found.update(live_coverage(config, story, page_url))
     return found
+
+
+def person(site: Site, name: str, route: str, who: Person | None) -> dict:
+    """A byline: the outlet itself as an Organization, else a Person with what their
+    author file tells (job title, portrait, profiles elsewhere)."""
+    config = site.config
+    found: dict = {
+        "@type": "Organization" if name == config.publisher else "Person",
+        "name": who.name if who else name,
+    }
+    if route:
+        found["url"] = link_abs_url(config, to_url(config, route))
+    if who is None or found["@type"] == "Organization":
+        return found
+    if who.role:
+        found["jobTitle"] = who.role
+    if who.photo:
+        found["image"] = asset_abs_url(config, who.photo)
+    if who.links:
+        found["sameAs"] = list(who.links)
+    if who.email:
+        found["email"] = who.email
+    return found
+
+
+def live_coverage(config: SiteConfig, story: Article, page_url: str) -> dict:
+    """LiveBlogPosting's own properties: the coverage's span and its entries."""
+    found: dict = {"coverageStartTime": story.date.isoformat()}
+    if story.live_until:
+        found["coverageEndTime"] = story.live_until.isoformat()
+    page = link_abs_url(config, page_url)
+    found["liveBlogUpdate"] = [
+        {
+            "@type": "BlogPosting",
+            "headline": entry.title or story.title,
+            "url": f"{page}#{entry.anchor}",
+            "datePublished": entry.when.isoformat(),
+            "articleBody": plain_text(entry.html),
+        }
+        for entry in story.live_entries
+    ]
+    return found
+
+
+def masthead(site: Site, page_url: str) -> dict:
+    """The masthead page: the newsroom's people as the organization's employees."""
+    config = site.config
+    people = [person(site, p.name, _author_route(site, p), p) for p in site.people.values()]
+    return {
+        "@context": SCHEMA,
+        "@type": "AboutPage",
+        "url": link_abs_url(config, page_url),
+        "name": config.title,
+        "about": {"@type": "NewsMediaOrganization", "name": config.publisher, "employee": people},
+    }
+
+
+def profile(site: Site, who: Person, page_url: str) -> dict:
+    """An author page: the person it is about."""
+    config = site.config
+    return {
+        "@context": SCHEMA,
+        "@type": "ProfilePage",
+        "url": link_abs_url(config, page_url),
+        "mainEntity": person(site, who.name, _author_route(site, who), who),
+    }
+
+
+def _author_route(site: Site, who: Person) -> str:
+    term = site.terms["author"].get(site.slug(who.slug))
+    return term.route if term else ""
 
 
 def story_images(site: Site, story: Article) -> list[dict]:
@@ -124,6 +205,3 @@ def breadcrumbs(config: SiteConfig, story: Article, category: Term | None, page_
     return {"@context": SCHEMA, "@type": "BreadcrumbList", "itemListElement": items}
 
 
-def _author_url(site: Site, name: str) -> str:
-    term = site.term_named("author", name)
-    return to_url(site.config, term.route) if term else ""

@@ -21,7 +21,9 @@ from generator.outputs.pictures import picture, responsive_body
 from generator.site import Site
 from generator.theme import Theme, make_environment
 from generator.urls import (
+    CORRECTIONS_ROUTE,
     FAVICON_PNG,
+    MASTHEAD_ROUTE,
     FEEDS_ROUTE,
     SEARCH_ROUTE,
     SITE_ATOM,
@@ -155,7 +157,33 @@ class Templates:
             "share_card_url": lambda route="": asset_abs_url(config, share_card_path(route)),
             "favicon_url": to_url(config, FAVICON_PNG),
             "touch_icon_url": to_url(config, TOUCH_ICON),
+            # The newsroom's vocabulary: people, corrections, trust pages, the banner.
+            "bylines": self._bylines,
+            "person": site.person,
+            "trust_links": list(site.trust_links.items()),
+            "corrections_url": to_url(config, CORRECTIONS_ROUTE),
+            "masthead_url": to_url(config, MASTHEAD_ROUTE) if site.people else "",
+            "breaking": site.articles[site.breaking] if site.breaking is not None else None,
+            "shows_updated": self._shows_updated,
         }
+
+    def text(self, key: str, lang: str = "", **values) -> str:
+        """The theme's text for `key` in `lang` (the site's by default), filled in."""
+        return self._translate(key, lang, **values)
+
+    def date_text(self, when, lang: str = "", style: str = "date") -> str:
+        """A moment as the theme writes it: style "date", "datetime" or "time"."""
+        return self._format_date(when, lang, style)
+
+    def _bylines(self, article) -> list[tuple[str, str]]:
+        """(name, link to the author page or "") of each byline."""
+        config = self.site.config
+        return [(name, to_url(config, rel) if rel else "") for name, rel, _ in self.site.bylines(article)]
+
+    def _shows_updated(self, article) -> bool:
+        """Whether a story changed long enough after publishing to say "Updated"."""
+        minutes = (article.revised - article.date).total_seconds() / 60
+        return minutes >= self.site.config.updated_after_minutes
 
     @jinja2.pass_context
     def _site_footer(self, context) -> Markup:
