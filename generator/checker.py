@@ -4,20 +4,30 @@ Reads only the output folder (plus site.yaml for base_url when the sitemap does 
 it): every internal link, image, stylesheet and #anchor resolves to a file and an id; every
 feed parses; the sitemap lists exactly the public pages; every public page can be reached
 from the home page by following links; no published picture says where it was taken.
+
+`check_content` reads the sources the way a build would, without writing anything, so
+the check also reports what only the content shows: corrections dated before their
+story, live entries without a time, author files no byline uses, and the rest of what a
+build errs or warns about.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 from xml.etree import ElementTree
 
+from generator.build import BuildRequest, settle
 from generator.config import load_config
-from generator.errors import Problem
+from generator.errors import BuildError, Problem
 from generator.images import carries_gps, is_raster_name
+from generator.memory import Memory
+from generator.site import Options
+from generator.sources import Findings
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
@@ -282,3 +292,20 @@ def output_folder(site: Path, output: Path | None) -> tuple[Path, str]:
     config = load_config(site)
     folder = output if output is not None else Path(config.output)
     return (folder if folder.is_absolute() else site / folder), config.base_url
+
+
+def check_content(site_dir: Path, now: datetime | None = None) -> list[Problem]:
+    """Every error and warning a build of the site's sources would give, writing nothing
+    to the output folder (the parse cache may be filled, as by a build)."""
+    request = BuildRequest(site_dir=site_dir, now=now)
+    memory = Memory(request)
+    findings = Findings()
+    problems: list[Problem] = []
+    try:
+        config, _, _ = settle(request)
+        tree = memory.scan(None, findings)
+        options = Options(now=now or datetime.now().astimezone())
+        _, warnings, _ = memory.site(tree, config, options, problems)
+    except BuildError as exc:
+        return [*exc.problems, *(p for p in problems if p not in exc.problems)]
+    return problems + findings.warnings + warnings

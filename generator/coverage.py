@@ -25,7 +25,9 @@ from zoneinfo import ZoneInfo
 from generator.errors import Problem
 
 # `## ` then an optional day, the time, and the entry's heading.
-_ENTRY = re.compile(r"^##[ \t]+(?:(\d{4}-\d{2}-\d{2})[ T])?(\d{1,2}):(\d{2})\b[ \t]*[-–—:|]?[ \t]*(.*?)[ \t#]*$")
+_ENTRY = re.compile(
+    r"^##[ \t]+(?:(\d{4}-\d{2}-\d{2})[ T])?(\d{1,2}):(\d{2})\b[ \t]*[-–—:|]?[ \t]*(.*?)[ \t#]*$"
+)
 _HEADING = re.compile(r"^##[ \t]")
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 
@@ -48,24 +50,27 @@ class Draft:
     entries: tuple[tuple[datetime, str, str, int], ...]  # (when, title, Markdown, line)
 
 
-def cut(body: str, body_line: int, published: datetime, zone: ZoneInfo, path: str) -> tuple[Draft, list[Problem]]:
+def cut(
+    body: str, body_line: int, published: datetime, zone: ZoneInfo, path: str
+) -> tuple[Draft, list[Problem]]:
     """The introduction and the entries of a live body, with the problems found."""
     lines = body.splitlines(keepends=True)
     starts: list[tuple[int, re.Match | None]] = []
     fence = ""
-    for n, line in enumerate(lines):
-        opened = _FENCE.match(line)
+    for n, text in enumerate(lines):
+        opened = _FENCE.match(text)
         if opened and (not fence or opened.group(1).startswith(fence)):
             fence = "" if fence else opened.group(1)[:3]
             continue
-        if not fence and _HEADING.match(line):
-            starts.append((n, _ENTRY.match(line.rstrip("\n"))))
-    problems, entries = [], []
+        if not fence and _HEADING.match(text):
+            starts.append((n, _ENTRY.match(text.rstrip("\n"))))
+    problems: list[Problem] = []
+    entries: list[tuple[datetime, str, str, int]] = []
     bounds = [n for n, _ in starts] + [len(lines)]
     for (n, match), end in zip(starts, bounds[1:], strict=True):
         line = body_line + n
         when = _moment(match, published, zone) if match else None
-        if when is None:
+        if match is None or when is None:
             problems.append(_untimed(path, line, lines[n].strip(), match is not None))
             continue
         if when < published.replace(second=0, microsecond=0):

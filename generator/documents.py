@@ -85,7 +85,18 @@ PAGE_FIELDS = (
     "updated",
     "extra",
 )
-PERSON_FIELDS = ("name", "slug", "role", "photo", "photo_alt", "email", "links", "languages", "order", "extra")
+PERSON_FIELDS = (
+    "name",
+    "slug",
+    "role",
+    "photo",
+    "photo_alt",
+    "email",
+    "links",
+    "languages",
+    "order",
+    "extra",
+)
 WORDS_PER_MINUTE = 220
 
 # What listings (cards on home, section, tag, author and archive pages, related stories)
@@ -384,9 +395,8 @@ class _Reader:
             line = self._line_near(f.line, item)
             if not isinstance(item, dict) or set(item) != {"date", "text"}:
                 keys = ", ".join(f"`{k}`" for k in item) if isinstance(item, dict) else "no keys"
-                self.problems.append(
-                    Problem(self.path, line, f"each entry of `{key}` needs a `date` and a `text` (found {keys})", example)
-                )
+                message = f"each entry of `{key}` needs a `date` and a `text` (found {keys})"
+                self.problems.append(Problem(self.path, line, message, example))
                 continue
             when = self.moment_of(f"{key} date", str(item["date"]).strip(), line)
             text = str(item["text"] or "").strip()
@@ -504,8 +514,9 @@ def parse_document(
     md: MarkdownRenderer,
     unicode_slugs: bool = False,
     sanitize: bool = False,
-) -> tuple[Article | Page, list[Problem]]:
-    """Read one content file into an Article or a Page; returns it with its warnings.
+) -> tuple[Article | Page | Person, list[Problem]]:
+    """Read one content file into an Article, a Page or a Person (content/authors/);
+    returns it with its warnings.
 
     Raises ContentError with every problem of the file when it cannot be used, or when
     reading it takes longer than the time limit (limits.py).
@@ -551,6 +562,7 @@ def _parse(
         return clean_html(html) if sanitize else strip_script_urls(html)
 
     doc: Article | Page | Person
+    known: tuple[str, ...]
     if path.startswith(PAGES_DIR):
         doc, known = _page(reader, path, render(parts.body), unicode_slugs, md.base_path), PAGE_FIELDS
     elif path.startswith(AUTHORS_DIR):
@@ -746,12 +758,16 @@ def _person(reader: _Reader, path: str, bio_html: str, uni: bool) -> Person:
     name = reader.text("name", required=True)
     email = reader.text("email")
     if email and ("@" not in email or " " in email):
-        reader.fail("email", f"`email: {email}` is not an e-mail address", "write e.g. `email: jane@example.org`")
+        reader.fail(
+            "email", f"`email: {email}` is not an e-mail address", "write e.g. `email: jane@example.org`"
+        )
     links = reader.names("links") if "links" in reader.fields else ()
     for link in links:
         if not link.startswith(("https://", "http://")):
             reader.fail(
-                "links", f"`links: {link}` is not a web address", "write each profile as a full URL, https://..."
+                "links",
+                f"`links: {link}` is not a web address",
+                "write each profile as a full URL, https://...",
             )
     photo = reader.text("photo")
     return Person(

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from generator.config import CONFIG_FILE, load_config
+from generator.documents import STORY_TYPES
 from generator.slugs import slugify
 
 ARTICLES_DIR = Path("content/articles")
@@ -49,6 +50,14 @@ timezone: {timezone}  # IANA zone, e.g. Europe/Madrid
 #   formats: [avif, webp]        # besides the JPEG/PNG fallback every browser shows
 #   quality: 78                  # encoder quality, 1-100
 #   keep_metadata: false         # true publishes originals with their EXIF/GPS (check warns)
+# updated_after_minutes: 60      # a story changed later than this after publishing says "Updated"
+# live_poll_seconds: 30          # how often an open live page fetches its new entries
+# trust:                         # the trust pages: a page's slug (content/pages/) or a URL
+#   ethics: ethics               # ethics policy; also the publishing principles
+#   corrections: corrections-policy
+#   ownership: ownership         # ownership and funding
+#   masthead: masthead           # built from content/authors/ when there are author files
+#   fact_checking: verification  # also: principles, unnamed_sources, feedback, diversity
 # urls:                          # URL patterns; these are the defaults
 #   article: "{{year}}/{{month}}/{{day}}/{{slug}}/"
 #   page: "{{slug}}/"
@@ -67,6 +76,16 @@ how to reach you.
 ## Corrections
 
 When we get something wrong we correct it and say so at the end of the article.
+"""
+
+LIVE_BODY = """\
+Say here what the coverage is about; this introduction stays above the entries.
+
+## {time} First entry
+
+Add each entry as a heading that starts with its time, newest at the top or at the
+bottom: pages show them newest first. End the coverage with `live_until:` in the front
+matter.
 """
 
 SAMPLE_BODY = """\
@@ -175,17 +194,25 @@ def new_article(
     author: str = "",
     draft: bool = False,
     now: datetime | None = None,
+    story_type: str = "news",
+    live: bool = False,
 ) -> Path:
-    """Write a new article file dated now in the site's zone; refuses to overwrite."""
+    """Write a new article file dated now in the site's zone; refuses to overwrite. A
+    live one starts with its first timed entry, the form coverage.py reads."""
     config = load_config(site_dir)
     when = (now or datetime.now(config.zone)).astimezone(config.zone)
     slug = slugify(headline, config.unicode_slugs)
     if not slug:
         raise ValueError(f"the headline {headline!r} gives an empty file name")
+    kind = "-".join(story_type.lower().replace("_", " ").split())
+    if kind not in STORY_TYPES:
+        raise ValueError(f"unknown type {story_type!r}; known: {', '.join(STORY_TYPES)}")
     target = site_dir / article_path(when, slug)
     fields = {
         "title": headline,
         "date": when,
+        **({"type": kind} if kind != "news" else {}),
+        **({"live": True} if live else {}),
         "category": category,
         "tags": [],
         "author": author or config.publisher,
@@ -196,6 +223,8 @@ def new_article(
         "draft": draft,
     }
     body = "Write the story here. The first paragraph is the summary unless you give one.\n"
+    if live:
+        body = LIVE_BODY.format(time=f"{when:%H:%M}")
     try:
         return _write_new(target, document_text(fields, body))
     except FileExistsError:

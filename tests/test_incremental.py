@@ -55,7 +55,9 @@ BODIES = (
     "## Heading\n\n- one\n- two\n\nClosing words.",
 )
 # A live story's body: an introduction and timed entries (coverage.py), later than DATES.
-LIVE_BODY = "Follow the count.\n\n## 2026-12-31 09:00 First\n\nPolls open.\n\n## 2026-12-31 10:30 Second\n\nTurnout."
+LIVE_BODY = (
+    "Follow the count.\n\n## 2026-12-31 09:00 First\n\nPolls open.\n\n## 2026-12-31 10:30 Second\n\nTurnout."
+)
 CORRECTIONS = '\n  - date: "2026-12-31T12:00"\n    text: An earlier version misspelt a name.'
 # Author files of the bylines (AUTHORS), written, changed and removed by the "person" step.
 PEOPLE = (

@@ -363,15 +363,16 @@ def test_autoescape_is_on_and_only_the_rendered_markdown_is_marked_safe():
     for path in (REPO / "themes").rglob("*.html"):
         text = path.read_text(encoding="utf-8")
         uses += [(path.name, m) for m in re.findall(r"[\w.]+\s*\|\s*safe\b|Markup\(", text)]
-    # Only bodies (rendered Markdown) are marked safe: as they are, or through the
-    # pictures filter, which returns the body with responsive images.
-    assert uses == [] or all(m.endswith(("body_html | safe", "body_html|safe")) for _, m in uses), uses
+    # Only rendered Markdown is marked safe (bodies, biographies, live entries, corrections
+    # and updates, each named `*html`): as it is, or through the pictures filter, which
+    # returns it with responsive images.
+    assert uses == [] or all(re.fullmatch(r"[\w.]*html\s*\|\s*safe", m) for _, m in uses), uses
     bodies = [
         m
         for p in (REPO / "themes").rglob("*.html")
         for m in re.findall(r"([\w.]+)\s*\|\s*responsive\b", p.read_text(encoding="utf-8"))
     ]
-    assert bodies and all(m.endswith("body_html") for m in bodies), bodies
+    assert bodies and all(m.endswith("html") for m in bodies), bodies
 
 
 def test_a_theme_outside_the_site_cannot_be_the_output_folder(make_site, tmp_path):

@@ -16,6 +16,9 @@ import yaml
 from conftest import NOW, REPO, article, image_bytes, require_tool
 from PIL import Image
 
+from generator.config import TRUST_POLICIES
+from generator.documents import STORY_TYPES
+
 DEMO_ARTICLE = "2026/11/24/khameneis-moscow-escape-plan/index.html"
 CSS_LIMIT = 30 * 1024
 
@@ -363,6 +366,9 @@ def test_every_string_the_templates_use_is_translated():
         used |= set(re.findall(r"\bt\('([a-z_]+)'", path.read_text(encoding="utf-8")))
     kinds = ("category", "tag", "author", "archive")
     used |= set(kinds) | {f"{k}_index" for k in kinds}  # looked up as t(kind), t(kind ~ '_index')
+    # Looked up as t('type_' ~ article.type) and t('trust_' ~ policy): every type but news.
+    used -= {"type_", "trust_"}
+    used |= {f"type_{k}" for k in STORY_TYPES if k != "news"} | {f"trust_{k}" for k in TRUST_POLICIES}
     assert len(used) > 30
     for lang in ("en", "es"):
         table = yaml.safe_load((REPO / f"themes/news/i18n/{lang}.yaml").read_text(encoding="utf-8"))

@@ -146,6 +146,10 @@ def summary(report: BuildReport) -> str:
     ]
     for source, reason in site.excluded:
         lines.append(f"  left out: {source} ({reason})")
+    for i in site.live:
+        a = site.articles[i]
+        until = f"until {a.live_until.isoformat()}" if a.live_until else "with no end time set"
+        lines.append(f"  live coverage open: {a.source} ({until})")
     if site.next_scheduled:
         lines.append(
             f"  next scheduled article goes live at {site.next_scheduled.isoformat()} (rebuild then)"

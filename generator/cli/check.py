@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from generator.checker import CheckReport, check_output, output_folder, published_base_url
+from generator.checker import CheckReport, check_content, check_output, output_folder, published_base_url
 from generator.cli.common import add_site_option, print_problems
 from generator.errors import BuildError
 
@@ -14,7 +14,9 @@ def add_check_command(commands) -> None:
     p = commands.add_parser(
         "check",
         help="check the built site for broken links and more",
-        description="Check the output of `newsgen build`: internal "
+        description="Check the sources as a build reads them (corrections dated before "
+        "their story, live entries without a time, unused author files...) and the output "
+        "of `newsgen build`: internal "
         "links, images, stylesheets and #anchors resolve, feeds parse, the "
         "sitemap lists exactly the public pages, no page is orphaned; "
         "warns about published pictures that carry GPS data.",
@@ -30,9 +32,12 @@ def add_check_command(commands) -> None:
 
 
 def run_check(args) -> int:
+    content = check_content(args.site) if (args.site / "content").is_dir() else []
     report = check_site(args.site, args.output, args.base_url)
     if report is None:
+        print_problems(content)
         return 1
+    report.problems[:0] = content
     for problem in report.problems:
         print(problem, file=sys.stderr)
     errors = [p for p in report.problems if p.severity == "error"]

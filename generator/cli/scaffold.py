@@ -7,6 +7,7 @@ from pathlib import Path
 
 from generator.cli.common import add_site_option, print_problems
 from generator.config import CONFIG_FILE
+from generator.documents import STORY_TYPES
 from generator.errors import BuildError
 from generator.scaffold import init_site, new_article
 
@@ -55,13 +56,28 @@ def add_new_command(commands) -> None:
     p.add_argument("--category", required=True, help="the section, e.g. International")
     p.add_argument("--author", default="", help="byline (default: site.yaml's author)")
     p.add_argument("--draft", action="store_true", help="mark it draft: true")
+    p.add_argument(
+        "--type",
+        default="news",
+        choices=list(STORY_TYPES),
+        help="the story type, labelled above the headline (default: news)",
+    )
+    p.add_argument("--live", action="store_true", help="a live story: timed entries, newest first")
     add_site_option(p)
     p.set_defaults(run=run_new)
 
 
 def run_new(args) -> int:
     try:
-        path = new_article(args.site, args.headline, args.category, args.author, args.draft)
+        path = new_article(
+            args.site,
+            args.headline,
+            args.category,
+            args.author,
+            args.draft,
+            story_type=args.type,
+            live=args.live,
+        )
     except (FileExistsError, ValueError) as exc:
         print(f"newsgen new: {exc}", file=sys.stderr)
         return 1

@@ -71,6 +71,31 @@ def _text(el, path: str) -> str:
     return (found.text or "").strip() if found is not None else ""
 
 
+# Categories that say what kind of story a post is (documents.STORY_TYPES), in the
+# words newsrooms name them in English and Spanish; the category stays a section too.
+TYPE_CATEGORIES = {
+    "opinion": "opinion",
+    "opinión": "opinion",
+    "op-ed": "opinion",
+    "column": "opinion",
+    "columns": "opinion",
+    "editorial": "opinion",
+    "analysis": "analysis",
+    "análisis": "analysis",
+    "review": "review",
+    "reviews": "review",
+    "crítica": "review",
+    "explainer": "explainer",
+    "explainers": "explainer",
+    "sponsored": "sponsored",
+    "sponsored content": "sponsored",
+    "patrocinado": "sponsored",
+    "press release": "press-release",
+    "press releases": "press-release",
+    "satire": "satire",
+}
+
+
 def _item(item, kind: str, authors: dict, attachments: dict, zone: ZoneInfo, keep_html: bool):
     notes = []
     title = _text(item, "title") or "Untitled"
@@ -85,6 +110,14 @@ def _item(item, kind: str, authors: dict, attachments: dict, zone: ZoneInfo, kee
         c.text.strip() for c in item.findall("category") if c.get("domain") == "post_tag" and c.text
     ] or None
     login = _text(item, "dc:creator")
+    # Co-Authors Plus files every byline of a post as a category of the `author` domain.
+    coauthors = [
+        authors.get(c.text.strip(), c.text.strip())
+        for c in item.findall("category")
+        if c.get("domain") == "author" and c.text and c.text.strip()
+    ]
+    byline = authors.get(login, login) or None
+    story_type = next((TYPE_CATEGORIES[c.casefold()] for c in named if c.casefold() in TYPE_CATEGORIES), None)
     meta = {_text(m, "wp:meta_key"): _text(m, "wp:meta_value") for m in item.findall("wp:postmeta", NS)}
     image = attachments.get(meta.get("_thumbnail_id", ""), "") or None
     comments = len(item.findall("wp:comment", NS))
@@ -102,7 +135,8 @@ def _item(item, kind: str, authors: dict, attachments: dict, zone: ZoneInfo, kee
             "date": when,
             "category": categories[0] if categories else None,
             "tags": (categories[1:] + (tags or [])) if categories else tags,
-            "author": authors.get(login, login) or None,
+            "type": story_type,
+            "author": list(dict.fromkeys(coauthors)) if len(coauthors) > 1 else (coauthors or [byline])[0],
             "summary": _text(item, "excerpt:encoded") or None,
             "image": image,
             **fields,

@@ -7,4 +7,6 @@
 from generator.outputs import feeds, images, live, pages, search, sitemaps, statics
 from generator.outputs.registry import Registry
 
-KINDS = Registry((*statics.KINDS, *images.KINDS, *pages.KINDS, *live.KINDS, *feeds.KINDS, *search.KINDS, *sitemaps.KINDS))
+KINDS = Registry(
+    (*statics.KINDS, *images.KINDS, *pages.KINDS, *live.KINDS, *feeds.KINDS, *search.KINDS, *sitemaps.KINDS)
+)

@@ -16,11 +16,11 @@ source digest and its image's file stamp.
 from __future__ import annotations
 
 import email.utils
-from html import escape
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from html import escape
 from xml.etree import ElementTree
 
 from feedgen.entry import FeedEntry

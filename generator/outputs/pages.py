@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 
+from generator.documents import Person
 from generator.outputs import structured
 from generator.outputs.base import Facet, HtmlKind, Output, OutputKind, Planner, Rendering, day
-from generator.documents import Person
 from generator.site import Site
 from generator.urls import (
     CORRECTIONS_ROUTE,

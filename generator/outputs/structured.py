@@ -203,5 +203,3 @@ def breadcrumbs(config: SiteConfig, story: Article, category: Term | None, page_
         for n, (name, link) in enumerate(trail, start=1)
     ]
     return {"@context": SCHEMA, "@type": "BreadcrumbList", "itemListElement": items}
-
-

@@ -23,8 +23,8 @@ from generator.theme import Theme, make_environment
 from generator.urls import (
     CORRECTIONS_ROUTE,
     FAVICON_PNG,
-    MASTHEAD_ROUTE,
     FEEDS_ROUTE,
+    MASTHEAD_ROUTE,
     SEARCH_ROUTE,
     SITE_ATOM,
     SITE_JSON,
