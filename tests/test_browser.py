@@ -23,7 +23,19 @@ DEMO_PAGES = {
     "about": "/about/",
 }
 # Other templates, checked by axe too.
-MORE_PAGES = {"archive": "/archive/2026/11/", "tags": "/tag/", "not-found": "/404.html"}
+MORE_PAGES = {
+    "archive": "/archive/2026/11/",
+    "tags": "/tag/",
+    "not-found": "/404.html",
+    "masthead": "/masthead/",
+}
+# The newsroom's pages, at both widths and by axe.
+NEWSROOM_PAGES = {
+    "live": "/2026/11/24/budget-vote-live/",
+    "corrections": "/corrections/",
+    "author": "/author/marta-rios/",
+}
+DEMO_PAGES.update(NEWSROOM_PAGES)
 WIDTHS = [360, 1280]
 # The image's pixel width once it has loaded (0 if it fails): lazy images load on scroll.
 LOADED_WIDTH = """img => img.complete ? img.naturalWidth : new Promise(done => {
@@ -77,7 +89,7 @@ def horizontal_overflow(page) -> int:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("name", ["home", "article", "category"])
+@pytest.mark.parametrize("name", ["home", "article", "category", *NEWSROOM_PAGES])
 def test_demo_pages_render_cleanly(page, demo_url, name, width):
     errors = watch(page)
     requests: list[str] = []
@@ -292,3 +304,63 @@ def test_axe_finds_no_serious_problems(page, demo_url, name, scheme):
     violations = run_axe(page)
     serious = [v for v in violations if v["impact"] in ("serious", "critical")]
     assert serious == [], serious
+
+
+# --- Live coverage in the browser ------------------------------------------------------------
+
+LIVE_STORY = article(
+    "Count night",
+    "2026-11-25T09:00:00",
+    """
+    Follow the count.
+
+    ## 10:30 Turnout is high
+
+    Officials say 71% voted.
+
+    ## 09:05 Polls close
+
+    Counting begins.
+    """,
+    live=True,
+    live_until="2026-11-25T20:00:00",
+)
+
+
+def test_an_open_live_page_fetches_new_entries_and_learns_when_coverage_ends(page, make_site):
+    from conftest import NOW
+
+    from generator.build import Builder, BuildRequest
+
+    site = make_site(
+        {
+            "site.yaml": "title: T\nbase_url: http://127.0.0.1/\nlive_poll_seconds: 5\n",
+            "content/articles/count.md": LIVE_STORY,
+        }
+    )
+    builder = Builder(BuildRequest(site_dir=site.root, now=NOW, jobs=1))
+    builder.build()
+    errors = watch(page)
+    with serve(site.out) as url:
+        page.set_viewport_size({"width": 360, "height": 800})
+        page.goto(url + "/2026/11/25/count/", wait_until="networkidle")
+        ids = lambda: page.eval_on_selector_all(".live-entry", "els => els.map(e => e.id)")  # noqa: E731
+        assert ids() == ["entry-20261125-1030", "entry-20261125-0905"]
+        assert page.locator(".story-header .badge-live").is_visible()
+        source = site.root / "content/articles/count.md"
+        source.write_text(
+            source.read_text().replace("## 10:30", "## 11:15 First result\n\nThe north.\n\n## 10:30")
+        )
+        builder.build({"content/articles/count.md"})
+        page.wait_for_selector("#entry-20261125-1115", timeout=15_000)
+        assert ids()[0] == "entry-20261125-1115" and len(ids()) == 3
+        assert page.locator(".live-status").inner_text() == "New updates"
+        ended = Builder(BuildRequest(site_dir=site.root, now=NOW + timedelta(days=1), jobs=1))
+        ended.build()
+        page.wait_for_selector(".story-header .badge-live", state="detached", timeout=15_000)
+        assert (
+            page.locator(".live-status").inner_text()
+            == "Live coverage ended on November 25, 2026, 20:00 UTC."
+        )
+        assert horizontal_overflow(page) <= 0
+    assert errors == []

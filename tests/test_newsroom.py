@@ -256,7 +256,7 @@ def test_a_correction_updates_the_story_in_the_feeds_with_the_correction_in_the_
     [
         (
             '\n  - {date: "2026-11-19T09:00", text: Early.}',
-            ":6: error: an entry of `corrections` is dated 2026-11-19T09:00:00+01:00, before the story was published",
+            ":6: error: an entry of `corrections` is dated 2026-11-19T09:00:00+01:00, before the story",
         ),
         (
             '\n  - {date: "2026-11-21T09:00"}',
@@ -594,8 +594,8 @@ def test_two_author_files_with_one_slug_are_an_error_naming_both(make_site):
     with pytest.raises(BuildError) as exc:
         site.build()
     assert (
-        "content/authors/desk/ana.md:3: error: is the author file of `ana-ruiz` too, like content/authors/ana-ruiz.md"
-        in messages(exc)
+        "content/authors/desk/ana.md:3: error: is the author file of `ana-ruiz` too, "
+        "like content/authors/ana-ruiz.md" in messages(exc)
     )
 
 
@@ -695,7 +695,8 @@ WXR = """<?xml version="1.0" encoding="UTF-8"?>
   xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/"
   xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/">
 <channel><title>Old Times</title>
-<wp:author><wp:author_login>ana</wp:author_login><wp:author_display_name>Ana Ruiz</wp:author_display_name></wp:author>
+<wp:author><wp:author_login>ana</wp:author_login>
+<wp:author_display_name>Ana Ruiz</wp:author_display_name></wp:author>
 <item><title>Why we must act</title><dc:creator>ana</dc:creator>
 <guid>https://old.example/?p=1</guid><wp:post_id>1</wp:post_id>
 <wp:post_date_gmt>2026-11-20 10:00:00</wp:post_date_gmt><wp:post_name>why-we-must-act</wp:post_name>

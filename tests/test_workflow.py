@@ -31,6 +31,8 @@ def test_init_writes_every_setting_and_builds_at_once(tmp_path, capsys):
     )
     settings = (site / "site.yaml").read_text(encoding="utf-8")
     for f in dataclasses.fields(SiteConfig):
+        if not f.compare:  # bookkeeping (the lines settings came from), not a setting
+            continue
         assert re.search(rf"^#? ?{f.name}:", settings, re.M), f"{f.name} missing from site.yaml"
     assert (site / "content/pages/about.md").exists()
     assert main(["build", "--site", str(site), "--quiet"]) == 0
