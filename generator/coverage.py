@@ -89,6 +89,12 @@ def cut(
     return Draft(intro, tuple(entries)), problems
 
 
+def time_style(when: datetime, published: datetime) -> str:
+    """How a page writes an entry's time: the clock alone on the day the story was
+    published ("time"), with the day after it ("daytime")."""
+    return "time" if when.date() == published.date() else "daytime"
+
+
 def anchors(moments: list[datetime]) -> list[str]:
     """The entries' ids, unique on the page even when two share a minute."""
     seen: dict[str, int] = {}

@@ -28,6 +28,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
+from generator.coverage import time_style
 from generator.documents import Article
 from generator.errors import BuildError, Problem
 from generator.images import ImageFacts
@@ -243,7 +244,7 @@ def _body(rendering: Rendering, article: Article) -> str:
     parts = [notice("correction", n) for n in reversed(article.corrections)]
     if article.live_entries:
         newest = article.live_entries[0]
-        when = rendering.templates.date_text(newest.when, lang, "time")
+        when = rendering.templates.date_text(newest.when, lang, time_style(newest.when, article.date))
         parts.append(f"<h2>{escape(when)} {escape(newest.title)}</h2>\n{newest.html}\n")
     parts.append(article.body_html)
     parts += [notice("update", n) for n in reversed(article.updates)]

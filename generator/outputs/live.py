@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+from generator.coverage import time_style
 from generator.documents import Article
 from generator.outputs.base import Facet, Output, OutputKind, Planner, Rendering
 from generator.urls import live_json_path, to_url
@@ -51,7 +52,7 @@ def entries_of(rendering: Rendering, article: Article) -> dict:
             {
                 "id": e.anchor,
                 "time": e.when.isoformat(),
-                "time_text": t.date_text(e.when, article.lang, "time"),
+                "time_text": t.date_text(e.when, article.lang, time_style(e.when, article.date)),
                 "title": e.title,
                 "html": e.html,
             }

@@ -16,6 +16,7 @@ import jinja2
 import jinja2.meta
 from markupsafe import Markup
 
+from generator.coverage import time_style
 from generator.errors import BuildError, Problem
 from generator.outputs.pictures import picture, responsive_body
 from generator.site import Site
@@ -165,6 +166,9 @@ class Templates:
             "masthead_url": to_url(config, MASTHEAD_ROUTE) if site.people else "",
             "breaking": site.articles[site.breaking] if site.breaking is not None else None,
             "shows_updated": self._shows_updated,
+            "entry_time": lambda entry, article: self._format_date(
+                entry.when, article.lang, time_style(entry.when, article.date)
+            ),
         }
 
     def text(self, key: str, lang: str = "", **values) -> str:

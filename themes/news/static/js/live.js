@@ -22,6 +22,7 @@
     link.href = "#" + entry.id;
     var time = document.createElement("time");
     time.setAttribute("datetime", entry.time);
+    time.setAttribute("data-clock", "");
     time.textContent = entry.time_text;
     link.appendChild(time);
     heading.appendChild(link);

@@ -28,7 +28,9 @@
 
   function update() {
     var now = Date.now();
-    var times = document.querySelectorAll("time[datetime]");
+    // A live entry's time is a clock time ("14:05"), which readers of live coverage
+    // scan for: it stays as it is.
+    var times = document.querySelectorAll("time[datetime]:not([data-clock])");
     for (var i = 0; i < times.length; i++) {
       var el = times[i];
       var seconds = (now - Date.parse(el.getAttribute("datetime"))) / 1000;
