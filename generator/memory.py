@@ -361,13 +361,6 @@ class _Model:
 
     @classmethod
     def of(cls, site: Site, docs: list, keys: dict, config, statics, warnings, options: Options) -> _Model:
-        later = [
-            t
-            for d in docs
-            if isinstance(d, Article)
-            for t in (d.date, d.expires, d.live_until, d.breaking_until)
-            if t is not None and t > options.now
-        ]
         return cls(
             site,
             config,
@@ -375,7 +368,7 @@ class _Model:
             dict(keys),
             tuple(warnings),
             (options.drafts, options.future),
-            min(later, default=None),
+            site.next_change,
         )
 
     def changed(self, keys: dict, config, options: Options, statics) -> set[str] | None:

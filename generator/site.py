@@ -56,6 +56,9 @@ class Site:
     related: tuple[tuple[int, ...], ...]  # per article, indices of related articles
     excluded: tuple[tuple[str, str], ...] = ()  # (source, reason) of articles left out
     next_scheduled: datetime | None = None  # when the next future article goes live
+    # The first moment after the build when the clock alone changes the site: a story
+    # goes live or expires, live coverage or a breaking banner ends.
+    next_change: datetime | None = None
     statics: tuple[StaticFile, ...] = ()  # files copied as-is
     images: dict = field(default_factory=dict, repr=False)  # static rel -> ImageFacts, rasters
     built_at: datetime | None = None  # the moment the build was made for
@@ -198,6 +201,7 @@ def build_site(
         related=_relate(articles, terms, config.related, config.unicode_slugs),
         excluded=tuple(excluded),
         next_scheduled=min(upcoming, default=None),
+        next_change=_next_change(docs, options.now),
         statics=statics,
         images=facts,
         built_at=options.now,
@@ -206,6 +210,17 @@ def build_site(
         breaking=next((i for i, a in enumerate(articles) if _breaking(a, options.now)), None),
         warnings=tuple(_doubts(docs, terms, people, options)),
     )
+
+
+def _next_change(docs: list, now: datetime) -> datetime | None:
+    moments = (
+        t
+        for d in docs
+        if isinstance(d, Article)
+        for t in (d.date, d.expires, d.live_until, d.breaking_until)
+        if t is not None and t > now
+    )
+    return min(moments, default=None)
 
 
 def _open(a: Article, now: datetime) -> bool:

@@ -247,6 +247,32 @@ def test_a_deleted_article_gives_404_and_leaves_every_listing(serve):
         assert "Second Story" in body and FIRST_URL not in body, listing
 
 
+def test_the_preview_rebuilds_when_live_coverage_ends_with_no_file_saved(serve):
+    """Site.next_change: the clock alone changes the site (coverage ends, a story goes
+    out), so the preview builds again at that moment."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(ZoneInfo("Europe/Madrid"))  # the test site's zone
+    published = (now - timedelta(hours=1)).replace(microsecond=0)
+    ends = (now + timedelta(seconds=3)).replace(microsecond=0)
+    live = article(
+        "Count night",
+        published.isoformat(),
+        f"Intro.\n\n## {(now - timedelta(minutes=30)):%Y-%m-%d %H:%M} Polls close\n\nCounting.",
+        live=True,
+        live_until=ends.isoformat(),
+    )
+    s = serve({"content/articles/live.md": live})
+    day = f"{published:%Y/%m/%d}"
+    assert "badge-live" in s.get(f"/{day}/live/")[1]
+    builds = s.preview.completed
+    s.wait_builds(builds + 1)  # no save: the clock passed live_until
+    body = s.get(f"/{day}/live/")[1]
+    assert "badge-live" not in body and "Live coverage ended" in body
+    assert "(the clock)" in s.preview.out.getvalue()
+
+
 def test_saves_made_while_the_build_is_broken_are_not_lost(serve):
     s = serve()
     good = (s.root / "site.yaml").read_text()

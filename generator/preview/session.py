@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 
 from generator.build import Builder, BuildReport, BuildRequest
@@ -96,6 +97,13 @@ def make_builder() -> BuildFunction:
 
 # What the preview's build is told changed when a search index made on a thread is ready.
 SEARCH_INDEX_READY = ".newsgen-search-index-ready"
+# Asks for a build when the clock changes the site (Site.next_change): a scheduled story
+# goes out, live coverage or a breaking banner ends, with no file saved.
+CLOCK_PASSED = ".newsgen-clock"
+# A timer further away than this is set again by the builds in between (and a sleeping
+# laptop's monotonic clock would not be trusted that long anyway).
+LONGEST_TIMER = 6 * 3600.0
+CLOCK_SLACK = 0.05  # seconds past the moment, so the build's clock has passed it too
 
 
 def preview_kinds(index_ready: Callable[[], None]) -> Registry:
@@ -144,6 +152,7 @@ class Preview:
         # Search indexes are made on a thread here; a finished one is published by the
         # build it asks for (outputs/search.py says why).
         self.kinds = preview_kinds(lambda: self.rebuilder.add({SEARCH_INDEX_READY}, settled=True))
+        self._clock: threading.Timer | None = None  # the build at the site's next change
         self.watcher = Watcher(
             self.site_dir, self.rebuilder.add, exclude=[self.out_dir, self.site_dir / CACHE_DIR]
         )
@@ -206,6 +215,8 @@ class Preview:
         """Stop watching, let a running build finish (up to build_timeout), close every
         stream, remove a temporary folder; False if a build was left running."""
         self.watcher.stop()
+        if self._clock is not None:
+            self._clock.cancel()
         finished = self.rebuilder.stop(build_timeout)
         self.events.close()
         if self.httpd is not None:
@@ -356,9 +367,24 @@ class Preview:
             flush=True,
         )
         self._announce(report, files, recovered, changed)
+        self._wake_at(report.site.next_change)
         # After the tabs are told: a new folder (content/, templates/) or another theme
         # may need watching now.
         self.watcher.sync(self._theme_dirs())
+
+    def _wake_at(self, moment: datetime | None) -> None:
+        """Build again when `moment` passes (the last build's site changes then)."""
+        if self._clock is not None:
+            self._clock.cancel()
+            self._clock = None
+        if moment is None or self._stopped.is_set():
+            return
+        delay = (moment - datetime.now(moment.tzinfo)).total_seconds() + CLOCK_SLACK
+        self._clock = threading.Timer(
+            min(max(delay, 0.0), LONGEST_TIMER), lambda: self.rebuilder.add({CLOCK_PASSED}, settled=True)
+        )
+        self._clock.daemon = True
+        self._clock.start()
 
     def _announce(
         self, report: BuildReport, files: list[str], recovered: bool, changed: set[str] | None
@@ -410,7 +436,8 @@ def _assets_changed(files: list[str]) -> bool:
 def _because(changed: set[str] | None) -> str:
     if not changed:
         return ""
-    shown = sorted("the new search index" if p == SEARCH_INDEX_READY else p for p in changed)
+    names = {SEARCH_INDEX_READY: "the new search index", CLOCK_PASSED: "the clock"}
+    shown = sorted(names.get(p, p) for p in changed)
     more = f" and {len(shown) - 3} more" if len(shown) > 3 else ""
     return f" ({', '.join(shown[:3])}{more})"
 
