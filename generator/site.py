@@ -339,39 +339,39 @@ def _check(articles, pages, terms, statics, broken: dict[str, str], people: dict
         else:
             owners[key] = source
     static_names = {s.rel for s in statics}
-    for person in people.values():
-        if person.photo and "://" not in person.photo and person.photo.lstrip("/") not in static_names:
-            problems.append(
-                Problem(
-                    person.source,
-                    person.line_of.get("photo"),
-                    f"the photo `{person.photo}` does not exist",
-                    f"put the file at content/static/{person.photo.lstrip('/')} or fix the path",
-                )
-            )
-    for doc in (*articles, *pages):
-        if doc.image and "://" not in doc.image and doc.image.lstrip("/") not in static_names:
-            problems.append(
-                Problem(
-                    doc.source,
-                    doc.line_of.get("image"),
-                    f"the image `{doc.image}` does not exist",
-                    f"put the file at content/static/{doc.image.lstrip('/')} or fix the path",
-                )
-            )
-        shown = [doc.image.lstrip("/")] if doc.image and "://" not in doc.image else []
-        for rel in dict.fromkeys((*shown, *doc.body_images)):
-            if rel in broken:
-                problems.append(
-                    Problem(
-                        doc.source,
-                        doc.line_of.get("image") if rel in shown else None,
-                        f"the image content/static/{rel} cannot be published: {broken[rel]}",
-                        "export the picture again as JPEG, PNG or WebP, or use another file",
-                    )
-                )
+    shown = [(d.source, d.line_of, "image", d.image, d.body_images) for d in (*articles, *pages)]
+    shown += [(p.source, p.line_of, "photo", p.photo, ()) for p in people.values()]
+    for source, line_of, key, picture, in_body in shown:
+        problems += _picture_problems(source, line_of, key, picture, in_body, static_names, broken)
     if problems:
         raise BuildError(problems)
+
+
+def _picture_problems(source, line_of, key, picture, in_body, static_names, broken) -> list[Problem]:
+    """A document's own picture (`image:`, `photo:`) that does not exist, and any of its
+    pictures that cannot be published (site.build_site's `broken`)."""
+    own = [picture.lstrip("/")] if picture and "://" not in picture else []
+    found = [
+        Problem(
+            source,
+            line_of.get(key),
+            f"the {'photo' if key == 'photo' else 'image'} `{picture}` does not exist",
+            f"put the file at content/static/{own[0]} or fix the path",
+        )
+        for rel in own
+        if rel not in static_names
+    ]
+    found += [
+        Problem(
+            source,
+            line_of.get(key) if rel in own else None,
+            f"the image content/static/{rel} cannot be published: {broken[rel]}",
+            "export the picture again as JPEG, PNG or WebP, or use another file",
+        )
+        for rel in dict.fromkeys((*own, *in_body))
+        if rel in broken
+    ]
+    return found
 
 
 def _check_trust(config: SiteConfig, pages: tuple[Page, ...], people: dict) -> None:

