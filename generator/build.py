@@ -67,7 +67,7 @@ def build(
         # from touching its pages in forked workers, which would copy them.
         gc.freeze()
         if problems and not request.keep_going:
-            raise BuildError(problems)
+            raise BuildError(problems, warnings)
         outputs = memory.plan(site, theme)
         warnings += [w for kind in request.kinds for w in kind.warnings(site)]
         renderer = Renderer(site, theme, request.kinds)

@@ -62,6 +62,10 @@ class _Scanner(HTMLParser):
                 self.scan.refs.append((value, line))
             elif name in ("srcset", "imagesrcset"):
                 self.scan.refs += [(part.split()[0], line) for part in value.split(",") if part.strip()]
+        refresh = (values.get("http-equiv") or "").lower() == "refresh"
+        if tag == "meta" and refresh and "url=" in (values.get("content") or "").lower():
+            content = values.get("content") or ""
+            self.scan.refs.append((content[content.lower().index("url=") + 4 :].strip(" '\""), line))
         if tag == "meta" and values.get("property", values.get("name")) in _PREVIEW_IMAGES:
             self.scan.refs.append((values.get("content") or "", line))
         if (

@@ -5,9 +5,9 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import PurePosixPath
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from generator import coverage
@@ -16,6 +16,7 @@ from generator.errors import ContentError, Problem, closest
 from generator.frontmatter import Split, split
 from generator.limits import Overtime, seconds_allowed, time_limit
 from generator.markup import MarkdownRenderer, first_paragraph_text, plain_text
+from generator.outpaths import path_problem
 from generator.sanitize import (
     clean_html,
     first_forbidden_line,
@@ -60,6 +61,7 @@ ARTICLE_FIELDS = (
     "image_credit",
     "image_focus",
     "slug",
+    "aliases",
     "updated",
     "corrections",
     "updates",
@@ -75,6 +77,7 @@ ARTICLE_FIELDS = (
 PAGE_FIELDS = (
     "title",
     "slug",
+    "aliases",
     "menu",
     "summary",
     "lang",
@@ -115,6 +118,7 @@ LIST_FIELDS = (
     "image_alt",
     "image_focus",
     "route",
+    "aliases",
     "categories",
     "authors",
     "lang",
@@ -147,6 +151,7 @@ class Article:
     slug: str  # URL name, from front matter or the file name
     body_html: str  # the rendered Markdown
     summary: str = ""  # plain-text standfirst (given, or the first paragraph)
+    aliases: tuple[str, ...] = ()  # old addresses (routes) that redirect here
     categories: tuple[str, ...] = ()  # section names; the first is the primary one
     tags: tuple[str, ...] = ()  # tag names
     authors: tuple[str, ...] = ()  # bylines
@@ -218,6 +223,7 @@ class Page:
     slug: str  # URL name
     body_html: str  # the rendered Markdown
     summary: str = ""  # description for meta tags
+    aliases: tuple[str, ...] = ()  # old addresses (routes) that redirect here
     menu: int | None = None  # position in the navigation, None when not listed
     lang: str = ""  # language when it differs from the site's
     draft: bool = False  # left out unless drafts are asked for
@@ -290,6 +296,17 @@ class _Reader:
             return ()
         if f.text is not None:
             items = [s.strip() for s in f.text.split(",")] if key == "tags" else [f.text.strip()]
+            if key == "tags" and len(items) == 1 and len(items[0].split()) > 1:
+                items = items[0].split()  # Jekyll's form: `tags: budget city-hall taxes`
+                self.warnings.append(
+                    Problem(
+                        self.path,
+                        f.line,
+                        f"`tags: {f.text.strip()}` read as {len(items)} tags, split at the spaces",
+                        f"write `tags: [{', '.join(items)}]`; a tag of several words: `tags: [City hall]`",
+                        severity="warning",
+                    )
+                )
         elif isinstance(f.value, list) and all(not isinstance(v, (list, dict)) for v in f.value):
             items = [str(v).strip() for v in f.value if v is not None]
         else:
@@ -331,7 +348,7 @@ class _Reader:
     def moment_of(self, key: str, raw: str, line: int) -> datetime | None:
         """The moment `raw` names, in the site's zone; None (and a problem) if none."""
         try:
-            value = _parse_moment(raw)
+            value = parse_moment(raw)
         except ValueError:
             self.problems.append(
                 Problem(
@@ -470,6 +487,33 @@ class _Reader:
             return {}
         return f.value
 
+    def paths(self, key: str) -> tuple[str, ...]:
+        """Site paths (`/2014/03/19/hello.html`, `/old/about/`) as routes, each checked to
+        stay inside the output folder."""
+        f = self.fields.get(key)
+        if f is None or f.value is None:
+            return ()
+        values = f.value if isinstance(f.value, list) else [f.value]
+        found = []
+        for value in values:
+            text = str(value).strip()
+            rel = urlsplit(text).path if "://" in text else text
+            rel = unquote(rel).lstrip("/")
+            reason = (
+                path_problem(rel + "index.html" if rel.endswith("/") else rel)
+                if rel
+                else "it is the front page"
+            )
+            if reason:
+                self.fail(
+                    key,
+                    f"`{key}: {text}` cannot be an old address: {reason}",
+                    f"write the path the story had on the old site, e.g. `{key}: [/2014/03/19/hello.html]`",
+                )
+                continue
+            found.append(rel)
+        return tuple(dict.fromkeys(found))
+
     def focus(self, key: str) -> tuple[float, float] | None:
         """A focal point: `0.3, 0.2` or `30% 20%` (across, down), or words such as
         `top`, `left` or `bottom right`."""
@@ -491,7 +535,8 @@ class _Reader:
     def warn_unknown(self, known: tuple[str, ...]) -> None:
         for key, f in self.fields.items():
             if key not in known:
-                hint = closest(key, known)
+                hint = _FOREIGN_FIELDS.get(key) if key not in known else None
+                hint = hint or closest(key, known)
                 hint = (
                     f"{hint} Custom fields go under `extra:`." if hint else "custom fields go under `extra:`"
                 )
@@ -500,11 +545,38 @@ class _Reader:
                 )
 
 
-def _parse_moment(raw: str) -> datetime:
-    raw = raw.strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-        return datetime.combine(date.fromisoformat(raw), time())
-    return datetime.fromisoformat(raw.replace(" ", "T", 1) if " " in raw else raw)
+# ISO 8601 as people and other generators write it: a space for the T, one-digit hours,
+# days and months, and offsets such as `-4`, `-0400`, `-04:00` or `Z` (YAML 1.1's form).
+_MOMENT = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:(?:T|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?)?"
+    r"\s*(Z|[+-]\d{1,2}(?::?\d{2})?)?"
+)
+
+
+def parse_moment(raw: str) -> datetime:
+    """A date or a moment; naive unless the text gives an offset. ValueError if none."""
+    m = _MOMENT.fullmatch(raw.strip())
+    if m is None:
+        return datetime.fromisoformat(raw.strip())  # anything else ISO 8601 allows, or ValueError
+    year, month, day, hour, minute, second, fraction, offset = m.groups()
+    found = datetime(
+        int(year),
+        int(month),
+        int(day),
+        int(hour or 0),
+        int(minute or 0),
+        int(second or 0),
+        int((fraction or "0").ljust(6, "0")),
+    )
+    if offset is None:
+        return found
+    if offset == "Z":
+        return found.replace(tzinfo=UTC)
+    sign = -1 if offset[0] == "-" else 1
+    digits = offset[1:].replace(":", "")
+    hours, minutes = (int(digits[:-2]), int(digits[-2:])) if len(digits) > 2 else (int(digits), 0)
+    return found.replace(tzinfo=timezone(sign * timedelta(hours=hours, minutes=minutes)))
 
 
 def parse_document(
@@ -534,6 +606,22 @@ def parse_document(
                 "the limit is set by the NEWSGEN_TIME_LIMIT environment variable",
             )
         ) from None
+
+
+# Fields other generators use, and what newsgen calls them.
+_FOREIGN_FIELDS = {
+    "excerpt": "newsgen calls it `summary:`.",
+    "description": "newsgen calls it `summary:`.",
+    "permalink": "the old address goes in `aliases: [/old/path/]` (the build redirects it); "
+    "`slug:` names the new one.",
+    "url": "the old address goes in `aliases: [/old/path/]`; `slug:` names the new one.",
+    "redirect_from": "newsgen calls it `aliases:`.",
+    "layout": "layouts come from the theme's templates: remove the line.",
+    "categories": "newsgen calls it `category:` (a list works: the first is the section).",
+    "authors": "newsgen calls it `author:` (a list works).",
+    "published": "an unpublished story is `draft: true`.",
+    "lastmod": "newsgen calls it `updated:`.",
+}
 
 
 def _parse(
@@ -571,7 +659,7 @@ def _parse(
         doc, known = _article(reader, path, parts, render, unicode_slugs, md.base_path), ARTICLE_FIELDS
     reader.warn_unknown(known)
     if reader.problems:
-        raise ContentError(*reader.problems)
+        raise ContentError(*reader.problems, warnings=reader.warnings)
     return doc, reader.warnings
 
 
@@ -669,6 +757,7 @@ def _article(reader: _Reader, path: str, parts: Split, render, uni: bool, base_p
         slug=_slug(reader, path, title, uni),
         body_html=body_html,
         summary=reader.text("summary") or dek or first_paragraph_text(body_html),
+        aliases=reader.paths("aliases"),
         categories=reader.names("category"),
         tags=reader.names("tags"),
         authors=reader.names("author"),
@@ -741,6 +830,7 @@ def _page(reader: _Reader, path: str, body_html: str, uni: bool, base_path: str)
         slug=_slug(reader, path, title, uni),
         body_html=body_html,
         summary=reader.text("summary") or first_paragraph_text(body_html),
+        aliases=reader.paths("aliases"),
         menu=order,
         lang=reader.text("lang"),
         draft=reader.flag("draft"),

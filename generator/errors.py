@@ -33,16 +33,18 @@ def _printable(text: str) -> str:
 class ContentError(Exception):
     """The problems that make one file unusable; the build collects them all."""
 
-    def __init__(self, *problems: Problem):
+    def __init__(self, *problems: Problem, warnings: list[Problem] | tuple = ()):
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = list(problems)
+        self.warnings = list(warnings)  # the file's warnings, shown with its errors
 
 
 class BuildError(Exception):
     """The build stopped: it carries every problem found, not only the first."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], warnings: list[Problem] | tuple = ()):
         self.problems = list(problems)
+        self.warnings = list(warnings)  # found too: shown with the errors, not after them
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

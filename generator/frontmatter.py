@@ -1,11 +1,18 @@
-"""Front matter: the YAML block between `---` lines at the top of a content file."""
+"""Front matter: the YAML block between `---` lines at the top of a content file, or the
+TOML block between `+++` lines (Hugo's), after any blank lines."""
 
 from __future__ import annotations
 
+import re
+import tomllib
 from dataclasses import dataclass
+from datetime import date, datetime
+from datetime import time as dt_time
 
 from generator.errors import ContentError, Problem
 from generator.yamldoc import Field, YamlProblem, load_mapping
+
+_TOML_FENCE = "+++"
 
 _FENCE = "---"
 _EXAMPLE = "start the file with `---`, then `title: ...` and `date: ...` lines, then `---`"
@@ -30,6 +37,12 @@ def split(text: str, path: str) -> Split:
     # Windows and old Mac line ends count as one line end each.
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+    # Blank lines before the fence are no reason to refuse the file: they are kept as
+    # lines (so every line number stays the editor's) and skipped.
+    lead = next(n for n, line in enumerate(lines) if line.strip())
+    if lines[lead].rstrip() == _TOML_FENCE:
+        return _split_toml(lines, lead, path)
+    lines = lines[lead:]
     if lines[0].rstrip() != _FENCE:
         raise ContentError(
             Problem(
@@ -49,8 +62,41 @@ def split(text: str, path: str) -> Split:
                 "add a line with only `---` after the last `key: value` line",
             )
         )
-    fields = _parse_yaml("".join(lines[1:end]), path)
+    fields = _parse_yaml("".join(lines[1:end]), path, lead)
+    return Split(fields, "".join(lines[end + 1 :]), lead + end + 2)
+
+
+def _split_toml(lines: list[str], lead: int, path: str) -> Split:
+    end = next((n for n in range(lead + 1, len(lines)) if lines[n].rstrip() == _TOML_FENCE), None)
+    if end is None:
+        raise ContentError(
+            Problem(path, lead + 1, "the TOML front matter is never closed", "add a line with only `+++`")
+        )
+    block = lines[lead + 1 : end]
+    try:
+        data = tomllib.loads("".join(block))
+    except tomllib.TOMLDecodeError as exc:
+        where = re.search(r"line (\d+)", str(exc))
+        line = lead + 1 + int(where.group(1)) if where else lead + 1
+        raise ContentError(
+            Problem(path, line, f"bad TOML front matter: {exc}", "fix the TOML on that line")
+        ) from None
+    fields = {}
+    for key, value in data.items():
+        at = next((n for n, text in enumerate(block) if re.match(rf"\s*{re.escape(key)}\s*=", text)), 0)
+        fields[key] = Field(value, _toml_text(value), lead + 2 + at)
     return Split(fields, "".join(lines[end + 1 :]), end + 2)
+
+
+def _toml_text(value) -> str | None:
+    """The value as YAML front matter would have given its text (None for lists, tables)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date | dt_time):
+        return value.isoformat()
+    if isinstance(value, str | int | float):
+        return str(value)
+    return None
 
 
 def _closing_line(lines: list[str]) -> int | None:
@@ -60,11 +106,11 @@ def _closing_line(lines: list[str]) -> int | None:
     return None
 
 
-def _parse_yaml(block: str, path: str) -> dict[str, Field]:
+def _parse_yaml(block: str, path: str, lead: int = 0) -> dict[str, Field]:
     try:
-        fields = load_mapping(block, first_line=2)  # line 1 is the opening `---`
+        fields = load_mapping(block, first_line=lead + 2)  # the line after the opening `---`
     except YamlProblem as exc:
         raise ContentError(Problem(path, exc.line, f"bad front matter: {exc.message}", exc.hint)) from None
     if fields is None:
-        raise ContentError(Problem(path, 2, "the front matter is empty", _EXAMPLE))
+        raise ContentError(Problem(path, lead + 2, "the front matter is empty", _EXAMPLE))
     return fields

@@ -319,7 +319,9 @@ class Memory:
         known = {k: self._parsed[k] for k in wanted if k in self._parsed}
         known.update(cache.get_many([k for k in wanted if k not in known]))
         missing = [(k, s) for k, s in zip(wanted, tree.content, strict=True) if k not in known]
-        errors += self._parse_missing(missing, config, md, cache, known)
+        found = self._parse_missing(missing, config, md, cache, known)
+        errors += [p for p in found if p.severity == "error"]
+        warned = [p for p in found if p.severity != "error"]  # of the bad files: shown with their errors
         wanted = [k for k in wanted if k in known]  # the bad files are reported, not kept
         self._parsed.update((k, known[k]) for k in wanted)
         # Forget superseded versions once a few have piled up: sweeping every document
@@ -327,7 +329,7 @@ class Memory:
         if len(self._parsed) > len(keys) + PARSED_SLACK:
             live = set(keys.values())
             self._parsed = {k: v for k, v in self._parsed.items() if k in live}
-        docs, warnings = [], []
+        docs, warnings = [], warned
         for k in wanted:
             doc, doc_warnings = known[k]
             docs.append(doc)
@@ -517,7 +519,7 @@ def _parse_one(
     try:
         return _parse_file(site_dir, source, config, md), []
     except ContentError as exc:
-        return None, list(exc.problems)
+        return None, [*exc.problems, *exc.warnings]
 
 
 def _parse_file(site_dir: Path, source, config: SiteConfig, md: MarkdownRenderer):

@@ -71,6 +71,14 @@ class Site:
     def menu(self) -> list[Page]:
         return sorted((p for p in self.pages if p.menu is not None), key=lambda p: (p.menu, p.title))
 
+    @property
+    def unlisted_pages(self) -> list[Page]:
+        """The pages neither in the menu nor trust pages, by title: the footer lists them, so
+        every page has a way in (an import brings pages no menu names)."""
+        trust = set(self.config.trust.values())
+        found = (p for p in self.pages if p.menu is None and p.slug not in trust)
+        return sorted(found, key=lambda p: (p.title.casefold(), p.route))
+
     @cached_property
     def static_by_rel(self) -> dict[str, StaticFile]:
         """The static files by their path under content/static/ (feeds look up images)."""
@@ -338,6 +346,19 @@ def _check(articles, pages, terms, statics, broken: dict[str, str], people: dict
             )
         else:
             owners[key] = source
+    for doc in (*articles, *pages):
+        for old in doc.aliases:
+            last = old.rstrip("/").rsplit("/", 1)[-1]
+            owner = owners.get(slug_key(old if old.endswith("/") or "." in last else old + "/"))
+            if owner is not None and owner != doc.source:
+                problems.append(
+                    Problem(
+                        doc.source,
+                        doc.line_of.get("aliases"),
+                        f"the old address /{old} in `aliases:` is the URL of {owner}",
+                        "remove it from `aliases:`: that page answers there now",
+                    )
+                )
     static_names = {s.rel for s in statics}
     shown = [(d.source, d.line_of, "image", d.image, d.body_images) for d in (*articles, *pages)]
     shown += [(p.source, p.line_of, "photo", p.photo, ()) for p in people.values()]

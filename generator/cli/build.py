@@ -108,8 +108,13 @@ def run_build(args) -> int:
             if isinstance(exc, BuildError)
             else [os_problem(exc, exc.filename or args.site, "build the site")]
         )
-        print_problems(problems)
-        print(f"build failed: {len(problems)} problem(s); the output folder was not changed", file=sys.stderr)
+        warned = exc.warnings if isinstance(exc, BuildError) else []
+        print_problems([*problems, *warned])
+        also = f" and {len(warned)} warning(s)" if warned else ""
+        print(
+            f"build failed: {len(problems)} problem(s){also}; the output folder was not changed",
+            file=sys.stderr,
+        )
         return 1
     if bar:
         bar.clear()

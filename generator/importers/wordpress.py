@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import datetime
+from urllib.parse import unquote
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
+from generator.importers import shortcodes
 from generator.importers.feed import convert_body
-from generator.importers.model import Imported
+from generator.importers.model import Imported, Left, Source
 
 NS = {
     "wp": "http://wordpress.org/export/1.2/",
@@ -19,7 +20,7 @@ NS = {
 }
 # WordPress statuses: only `publish` is public; `future` is published at its date, which
 # the build's scheduling already does.
-DRAFT_STATUSES = {"draft", "pending", "private", "auto-draft"}
+DRAFT_STATUSES = {"draft", "pending", "private", "auto-draft"}  # imported as drafts
 _BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:.*?-->", re.S)
 _HAS_BLOCKS = re.compile(r"<(p|div|h[1-6]|ul|ol|blockquote|figure|table|pre)[\s>]", re.I)
 
@@ -28,42 +29,124 @@ def is_wxr(head: bytes) -> bool:
     return b"wordpress.org/export/" in head
 
 
-def parse_wxr(data: bytes, zone: ZoneInfo, keep_html: bool = False) -> tuple[list[Imported], list[str]]:
-    """Posts and pages of a WXR file, and notes on everything that was not imported."""
-    channel = ElementTree.fromstring(data).find("channel")
+def parse_wxr(
+    data: bytes, zone: ZoneInfo, keep_html: bool = False, name: str = "export", private: str = "draft"
+) -> Source:
+    """Posts and pages of a WXR file, with every other item accounted for.
+
+    `private`: what becomes of private and password-protected posts, "draft" (imported as
+    drafts, with a note) or "skip". Raises ValueError naming the line of XML that is not
+    well formed.
+    """
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError as exc:
+        line, column = exc.position
+        raise ValueError(
+            f"{name}:{line}: not well-formed XML (column {column}): {exc}; "
+            "export it again from WordPress (Tools → Export), or fix that line"
+        ) from None
+    channel = root.find("channel")
     if channel is None:
-        raise ValueError("not a WordPress export: no <channel>")
+        raise ValueError(f"{name}: not a WordPress export: no <channel>")
     _fix_namespace(channel)
+    site = _text(channel, "link").rstrip("/")
     authors = {
         _text(a, "wp:author_login"): _text(a, "wp:author_display_name") or _text(a, "wp:author_login")
         for a in channel.findall("wp:author", NS)
     }
+    every = channel.findall("item")
     attachments = {
-        _text(i, "wp:post_id"): _text(i, "wp:attachment_url")
-        for i in channel.findall("item")
-        if _text(i, "wp:post_type") == "attachment"
+        _text(i, "wp:post_id"): _attachment(i) for i in every if _text(i, "wp:post_type") == "attachment"
     }
-    items: list[Imported] = []
-    notes: list[str] = []
-    skipped: Counter[str] = Counter()
-    for item in channel.findall("item"):
-        kind = _text(item, "wp:post_type")
-        status = _text(item, "wp:status")
-        if kind not in ("post", "page") or status == "trash":
-            skipped[f"{kind} ({status})" if status == "trash" else kind] += 1
+    menus = _menu_places(every)
+    found = Source()
+    for item in every:
+        kind, status = _text(item, "wp:post_type"), _text(item, "wp:status")
+        title = _text(item, "title") or "(untitled)"
+        identity = (
+            f"{site}/?p={_text(item, 'wp:post_id')}" if _text(item, "wp:post_id") else _text(item, "guid")
+        )
+        left = _left_reason(kind, status)
+        if left:
+            found.skipped.append(Left(title, identity, left))
             continue
-        imported, item_notes = _item(item, kind, authors, attachments, zone, keep_html)
-        items.append(imported)
-        notes += [f"{kind} `{imported.fields['title'][:40]}`: {n}" for n in item_notes]
-    notes += [f"not imported: {n} {kind} item(s)" for kind, n in sorted(skipped.items())]
-    return items, notes
+        hidden = status == "private" or bool(_text(item, "wp:post_password"))
+        if hidden and private == "skip":
+            found.skipped.append(Left(title, identity, "private or password-protected (--private skip)"))
+            continue
+        imported, notes = _item(item, kind, authors, attachments, zone, keep_html, identity, menus)
+        if hidden:
+            notes.append(
+                "private or password-protected on WordPress: imported as a draft, never published as is"
+            )
+        found.items.append(imported)
+        found.notes += [f"{kind} `{imported.fields['title'][:40]}` ({identity}): {n}" for n in notes]
+    return found
+
+
+# Items that are not stories: what becomes of them, said for each.
+_NOT_CONTENT = {
+    "attachment": "a media file: its URL, alt text and caption serve the posts that show it",
+    "nav_menu_item": "a menu entry: it gives the pages their place in the navigation (`menu:`)",
+    "revision": "an old revision of a post",
+    "wp_block": "a reusable block",
+    "wp_navigation": "a block-theme menu",
+    "wp_global_styles": "theme styles",
+    "wp_template": "a theme template",
+    "wp_template_part": "a theme template part",
+    "custom_css": "theme CSS",
+    "customize_changeset": "a theme customizer draft",
+    "oembed_cache": "a cached embed",
+    "user_request": "a privacy request",
+}
+
+
+def _left_reason(kind: str, status: str) -> str:
+    if kind in ("post", "page"):
+        return (
+            "in the trash"
+            if status == "trash"
+            else "an auto-draft WordPress made, never written"
+            if status == "auto-draft"
+            else ""
+        )
+    return _NOT_CONTENT.get(kind, f"a `{kind}` item, which newsgen has no place for")
+
+
+def _attachment(item) -> dict:
+    meta = {_text(m, "wp:meta_key"): _text(m, "wp:meta_value") for m in item.findall("wp:postmeta", NS)}
+    return {
+        "url": _text(item, "wp:attachment_url") or _text(item, "guid"),
+        "alt": meta.get("_wp_attachment_image_alt", ""),
+        "caption": _text(item, "excerpt:encoded"),
+    }
+
+
+def _menu_places(items) -> dict[str, int]:
+    """Page post id -> its place in the site's first menu (WordPress `nav_menu_item`s)."""
+    entries = []
+    for item in items:
+        if _text(item, "wp:post_type") != "nav_menu_item":
+            continue
+        meta = {_text(m, "wp:meta_key"): _text(m, "wp:meta_value") for m in item.findall("wp:postmeta", NS)}
+        menu = next((c.text or "" for c in item.findall("category") if c.get("domain") == "nav_menu"), "")
+        if meta.get("_menu_item_object") == "page" and meta.get("_menu_item_object_id"):
+            order = int(_text(item, "wp:menu_order") or 0)
+            entries.append((menu, order, meta["_menu_item_object_id"]))
+    first = min((e[0] for e in entries), default="")
+    return {page: n for n, (_, _, page) in enumerate(sorted(e for e in entries if e[0] == first), start=1)}
 
 
 def _fix_namespace(channel) -> None:
-    """Older exports use export/1.0/ or 1.1/; read them as 1.2."""
+    """Exports name their namespace export/1.0/ to 1.2/, over http or (today's WordPress)
+    https; read them all as http://wordpress.org/export/1.2/."""
     for el in channel.iter():
-        if isinstance(el.tag, str) and "wordpress.org/export/1." in el.tag and "/excerpt/" not in el.tag:
-            el.tag = re.sub(r"wordpress\.org/export/1\.\d/", "wordpress.org/export/1.2/", el.tag)
+        if isinstance(el.tag, str) and "wordpress.org/export/1." in el.tag:
+            el.tag = _NAMESPACE.sub(lambda m: "http://wordpress.org/export/1.2/" + (m.group(1) or ""), el.tag)
+
+
+_NAMESPACE = re.compile(r"https?://wordpress\.org/export/1\.\d+/(excerpt/)?")
 
 
 def _text(el, path: str) -> str:
@@ -96,12 +179,24 @@ TYPE_CATEGORIES = {
 }
 
 
-def _item(item, kind: str, authors: dict, attachments: dict, zone: ZoneInfo, keep_html: bool):
+def _item(
+    item,
+    kind: str,
+    authors: dict,
+    attachments: dict,
+    zone: ZoneInfo,
+    keep_html: bool,
+    identity: str,
+    menus: dict,
+):
     notes = []
     title = _text(item, "title") or "Untitled"
     status = _text(item, "wp:status")
     when = _date(item, zone)
-    body_html = _paragraphs(_BLOCK_COMMENT.sub("", _text(item, "content:encoded")))
+    body_html, code_notes = shortcodes.wordpress(
+        _paragraphs(_BLOCK_COMMENT.sub("", _text(item, "content:encoded"))), attachments
+    )
+    notes += code_notes
     body, body_notes = convert_body(body_html, keep_html)
     notes += body_notes
     named = [c.text.strip() for c in item.findall("category") if c.get("domain") == "category" and c.text]
@@ -119,17 +214,19 @@ def _item(item, kind: str, authors: dict, attachments: dict, zone: ZoneInfo, kee
     byline = authors.get(login, login) or None
     story_type = next((TYPE_CATEGORIES[c.casefold()] for c in named if c.casefold() in TYPE_CATEGORIES), None)
     meta = {_text(m, "wp:meta_key"): _text(m, "wp:meta_value") for m in item.findall("wp:postmeta", NS)}
-    image = attachments.get(meta.get("_thumbnail_id", ""), "") or None
+    picture = attachments.get(meta.get("_thumbnail_id", ""), {})
     comments = len(item.findall("wp:comment", NS))
     if comments:
         notes.append(f"{comments} comment(s) not imported")
-    slug = _text(item, "wp:post_name") or None
+    hidden = status in DRAFT_STATUSES or bool(_text(item, "wp:post_password"))
     fields: dict[str, object] = {
         "title": title,
-        "slug": slug,
-        "draft": True if status in DRAFT_STATUSES else None,
+        "slug": _slug(_text(item, "wp:post_name")),
+        "draft": True if hidden else None,
     }
-    if kind == "post":
+    if kind == "page":
+        fields["menu"] = menus.get(_text(item, "wp:post_id"))
+    else:
         fields = {
             "title": title,
             "date": when,
@@ -138,11 +235,17 @@ def _item(item, kind: str, authors: dict, attachments: dict, zone: ZoneInfo, kee
             "type": story_type,
             "author": list(dict.fromkeys(coauthors)) if len(coauthors) > 1 else (coauthors or [byline])[0],
             "summary": _text(item, "excerpt:encoded") or None,
-            "image": image,
+            "image": picture.get("url") or None,
+            "image_alt": picture.get("alt") or None,
+            "image_caption": picture.get("caption") or None,
             **fields,
         }
-    identity = _text(item, "guid") or f"wp:{_text(item, 'wp:post_id')}"
-    return Imported(kind, fields, body or title, identity), notes
+    return Imported(kind, fields, body or title, identity, old_url=_text(item, "link")), notes
+
+
+def _slug(post_name: str) -> str | None:
+    """WordPress's slug as a URL name: it stores non-ASCII slugs percent-encoded."""
+    return unquote(post_name) or None
 
 
 def _date(item, zone: ZoneInfo) -> datetime | None:

@@ -4,9 +4,18 @@
 (`KINDS.adding(MyKind())`). docs/architecture.md shows how to add a kind.
 """
 
-from generator.outputs import feeds, images, live, pages, search, sitemaps, statics
+from generator.outputs import feeds, images, live, pages, redirects, search, sitemaps, statics
 from generator.outputs.registry import Registry
 
 KINDS = Registry(
-    (*statics.KINDS, *images.KINDS, *pages.KINDS, *live.KINDS, *feeds.KINDS, *search.KINDS, *sitemaps.KINDS)
+    (
+        *statics.KINDS,
+        *images.KINDS,
+        *pages.KINDS,
+        *live.KINDS,
+        *feeds.KINDS,
+        *search.KINDS,
+        *redirects.KINDS,
+        *sitemaps.KINDS,
+    )
 )

@@ -58,6 +58,7 @@ def navigation_digest(site: Site, theme: Theme) -> str:
     logos' sizes (the header's, and the raster one in structured data), the breaking-news
     banner and the footer's trust pages."""
     nav: list[tuple] = [(p.title, p.route, p.menu) for p in site.menu]
+    nav += [(p.title, p.route) for p in site.unlisted_pages]  # in the footer
     nav += [(t.name, t.route) for t in site.terms["category"].values()]
     logos = [
         site.images[r].shape for r in (site.config.logo.lstrip("/"), site.raster_logo) if r in site.images

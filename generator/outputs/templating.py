@@ -128,6 +128,7 @@ class Templates:
         return {
             "site": config,
             "menu": site.menu,
+            "unlisted_pages": site.unlisted_pages,
             # Only names and links: every page shows them, so they are in every fingerprint.
             "categories": [
                 NavLink(t.name, t.slug, to_url(config, t.route)) for t in site.terms["category"].values()
