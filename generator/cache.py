@@ -23,7 +23,7 @@ from generator import __version__
 CACHE_DIR = ".newsgen-cache"
 # Bumped whenever parsing gives other documents from the same bytes and settings (2: dates
 # in the site's zone, script URLs removed), so no older entry is ever found.
-PARSE_FORMAT = 4  # 4: newsroom fields (type, corrections, live entries) and author files
+PARSE_FORMAT = 5  # 5: aliases, TOML front matter, template-code warnings
 # Encoded images unused for this long are swept from the user's image store.
 IMAGE_STORE_DAYS = 60
 

@@ -77,6 +77,8 @@ class SiteConfig:
     websub_hub: str = ""  # a WebSub hub: linked from every feed, pinged by `newsgen deploy`
     search: bool = True  # the /search/ page and its Pagefind index
     home_sections: int = 4  # stories per category section on the home page
+    sections: tuple[str, ...] = ()  # the sections of the header and front page, in order
+    nav_sections: int = 8  # at most this many in the header (the rest: "More sections")
     related: int = 4  # related articles under an article
     news_sitemap_days: int = 2  # how recent an article must be for news-sitemap.xml
     unicode_slugs: bool = False  # keep "política" instead of "politica"
@@ -123,6 +125,7 @@ _INT_KEYS = {
     "related",
     "news_sitemap_days",
     "updated_after_minutes",
+    "nav_sections",
     "live_poll_seconds",
 }
 _BOOL_KEYS = {"unicode_slugs", "sanitize_html", "feed_full_content", "search"}
@@ -212,6 +215,15 @@ def _check(key: str, value: Any, line: int | None, problems: list[Problem]) -> A
         return _check_images(value, bad)
     if key == "trust":
         return _check_trust(value, bad)
+    if key == "sections":
+        names = value if isinstance(value, list) else [value]
+        if not all(isinstance(n, str) and n.strip() for n in names):
+            bad(
+                "`sections` must be a list of section names",
+                "write e.g. `sections: [Politics, Economy, Sport]`",
+            )
+            return None
+        return tuple(n.strip() for n in names)
     if key in ("urls", "extra") and not isinstance(value, dict):
         bad(f"`{key}` must be a mapping of names to values", f"see the README for `{key}:`")
         return None

@@ -658,9 +658,49 @@ def _parse(
     else:
         doc, known = _article(reader, path, parts, render, unicode_slugs, md.base_path), ARTICLE_FIELDS
     reader.warn_unknown(known)
+    if not path.startswith(AUTHORS_DIR):
+        reader.warnings += [
+            Problem(
+                path,
+                line,
+                f"`{code}` is another system's template code: readers will see it as text",
+                "replace it with what it showed (a picture, a link), or remove it; "
+                "`newsgen import` converts the common ones",
+                severity="warning",
+            )
+            for line, code in template_codes(parts.body, parts.body_line)
+        ]
     if reader.problems:
         raise ContentError(*reader.problems, warnings=reader.warnings)
     return doc, reader.warnings
+
+
+# Liquid tags, Hugo shortcodes and WordPress's own shortcodes, left in a body by hand or
+# by an import that could not convert them (importers/shortcodes.py).
+_TEMPLATE_CODE = re.compile(
+    r"\{%-?\s*\w.*?%\}|\{\{[<%].*?[>%]\}\}"
+    r"|\[(?:caption|gallery|audio|video|embed|playlist|wp_caption)\b[^\]]*\]",
+    re.I,
+)
+_CODE_SPAN = re.compile(r"`+[^`]*`+")
+_CODE_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+
+
+def template_codes(body: str, first_line: int) -> list[tuple[int, str]]:
+    """(line, code) of the template codes in a Markdown body, outside code blocks and spans."""
+    found = []
+    fence = ""
+    for n, line in enumerate(body.splitlines()):
+        opened = _CODE_FENCE.match(line)
+        if opened:
+            fence = "" if fence and opened.group(1).startswith(fence) else fence or opened.group(1)[:3]
+            continue
+        if fence or line.startswith(("    ", "\t")):
+            continue
+        for match in _TEMPLATE_CODE.finditer(_CODE_SPAN.sub("", line)):
+            code = " ".join(match.group(0).split())
+            found.append((first_line + n, code if len(code) <= 60 else code[:57] + "..."))
+    return found
 
 
 _FOCUS_WORDS = {"left": (0.0, None), "right": (1.0, None), "top": (None, 0.0), "bottom": (None, 1.0)}

@@ -39,6 +39,8 @@ timezone: {timezone}  # IANA zone, e.g. Europe/Madrid
 # websub_hub: https://pubsubhubbub.appspot.com/  # announce new stories to feed readers at once
 # search: true                   # false: no /search/ page and no search index
 # home_sections: 4               # stories per section on the front page
+# sections: [Politics, Economy]  # the header's and front page's sections, in order (default: all)
+# nav_sections: 8                # at most this many in the header; the rest under "More sections"
 # related: 4                     # related stories under an article
 # news_sitemap_days: 2           # age limit for news-sitemap.xml
 # unicode_slugs: false           # true keeps `política` in URLs instead of `politica`

@@ -71,6 +71,25 @@ class Site:
     def menu(self) -> list[Page]:
         return sorted((p for p in self.pages if p.menu is not None), key=lambda p: (p.menu, p.title))
 
+    @cached_property
+    def sections(self) -> tuple[Term, ...]:
+        """The sections of the header and the front page: those site.yaml's `sections:`
+        names, in its order; else all, or the `nav_sections` with the most stories, by name
+        (an import with eighty categories must still look like a paper)."""
+        terms = self.terms["category"]
+        if self.config.sections:
+            named = (terms.get(self.slug(n)) for n in self.config.sections)
+            return tuple(dict.fromkeys(t for t in named if t is not None))
+        if len(terms) <= self.config.nav_sections:
+            return tuple(terms.values())
+        largest = sorted(terms.values(), key=lambda t: (-len(t.articles), t.slug))[: self.config.nav_sections]
+        return tuple(sorted(largest, key=lambda t: t.slug))
+
+    @property
+    def more_sections(self) -> bool:
+        """Some sections are not in the header: it links the index of them all."""
+        return len(self.sections) < len(self.terms["category"])
+
     @property
     def unlisted_pages(self) -> list[Page]:
         """The pages neither in the menu nor trust pages, by title: the footer lists them, so
@@ -216,7 +235,7 @@ def build_site(
         list_digests=tuple(list_digest(a, facts) for a in articles),
         people=people,
         breaking=next((i for i, a in enumerate(articles) if _breaking(a, options.now)), None),
-        warnings=tuple(_doubts(docs, terms, people, options)),
+        warnings=tuple(_doubts(docs, terms, people, options, config)),
     )
 
 
@@ -261,7 +280,9 @@ def _people(found: list[Person], config: SiteConfig) -> dict[str, Person]:
     return dict(sorted(people.items()))
 
 
-def _doubts(docs: list, terms: dict, people: dict[str, Person], options: Options) -> list[Problem]:
+def _doubts(
+    docs: list, terms: dict, people: dict[str, Person], options: Options, config: SiteConfig
+) -> list[Problem]:
     """Warnings across documents: author files no byline uses, breaking stories that
     are not out yet."""
     found = [
@@ -274,6 +295,17 @@ def _doubts(docs: list, terms: dict, people: dict[str, Person], options: Options
         )
         for slug, p in people.items()
         if slug not in terms["author"]
+    ]
+    found += [
+        Problem(
+            "site.yaml",
+            config.lines.get("sections"),
+            f"`sections:` names `{name}`, a section no published story is in",
+            "check the spelling against the stories' `category:`, or remove it",
+            severity="warning",
+        )
+        for name in config.sections
+        if slugify(name, config.unicode_slugs) not in terms["category"]
     ]
     found += [
         Problem(

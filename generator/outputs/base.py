@@ -60,6 +60,7 @@ def navigation_digest(site: Site, theme: Theme) -> str:
     nav: list[tuple] = [(p.title, p.route, p.menu) for p in site.menu]
     nav += [(p.title, p.route) for p in site.unlisted_pages]  # in the footer
     nav += [(t.name, t.route) for t in site.terms["category"].values()]
+    nav += [("shown", [t.slug for t in site.sections], site.more_sections)]
     logos = [
         site.images[r].shape for r in (site.config.logo.lstrip("/"), site.raster_logo) if r in site.images
     ]

@@ -56,8 +56,7 @@ class Home(HtmlKind):
         site, per_page = rendering.site, rendering.site.config.per_page
         pager = rendering.templates.pager(site.articles, "", number)
         sections = [
-            (t, [site.articles[i] for i in t.articles[: site.config.home_sections]])
-            for t in site.terms["category"].values()
+            (t, [site.articles[i] for i in t.articles[: site.config.home_sections]]) for t in site.sections
         ]
         return {
             "pager": pager,
@@ -72,10 +71,7 @@ class Home(HtmlKind):
 
 def _home_shown(site: Site) -> tuple:
     ld = site.list_digests
-    sections = [
-        (t.name, [ld[i] for i in t.articles[: site.config.home_sections]])
-        for t in site.terms["category"].values()
-    ]
+    sections = [(t.name, [ld[i] for i in t.articles[: site.config.home_sections]]) for t in site.sections]
     return ld[: site.config.per_page], sections
 
 

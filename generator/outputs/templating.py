@@ -130,9 +130,10 @@ class Templates:
             "menu": site.menu,
             "unlisted_pages": site.unlisted_pages,
             # Only names and links: every page shows them, so they are in every fingerprint.
-            "categories": [
-                NavLink(t.name, t.slug, to_url(config, t.route)) for t in site.terms["category"].values()
-            ],
+            "categories": [NavLink(t.name, t.slug, to_url(config, t.route)) for t in site.sections],
+            "more_sections_url": to_url(config, index_route(config, "category"))
+            if site.more_sections
+            else "",
             "url": lambda rel: to_url(config, rel.lstrip("/")),
             # "/news/x/" is already a link (it starts with the base path); "x/" is a route.
             "abs_url": lambda link: link_abs_url(config, link),
