@@ -42,6 +42,12 @@ def add_import_command(commands) -> None:
         "(default) or skip them; they are never published",
     )
     p.add_argument(
+        "--download-images",
+        action="store_true",
+        help="fetch the pictures the items show from their old site into content/static/ "
+        "(bounded in number, size and time; only images)",
+    )
+    p.add_argument(
         "--keep-html",
         action="store_true",
         help="keep HTML bodies as HTML instead of converting them to Markdown",
@@ -61,6 +67,7 @@ def run_import(args) -> int:
             args.slug,
             args.keep_html,
             args.private,
+            args.download_images,
         )
     except (OSError, ValueError) as exc:
         print(f"newsgen import: {exc}", file=sys.stderr)

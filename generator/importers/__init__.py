@@ -100,10 +100,20 @@ def import_source(
     slug: str = "",
     keep_html: bool = False,
     private: str = "draft",
+    download_images: bool = False,
 ) -> ImportReport:
-    """Read source and write its items as content files of the site at site_dir."""
+    """Read source and write its items as content files of the site at site_dir;
+    with download_images, the old site's pictures are fetched into content/static/."""
     config = load_config(site_dir)
     found = read_source(source, fmt, config, as_of, keep_html, private)
+    fetched = None
+    if download_images:
+        from generator.importers.downloads import download_pictures
+
+        known_ids = imported_ids(site_dir)
+        fresh, fetched = download_pictures(site_dir, [i for i in found.items if i.source_id not in known_ids])
+        by_id = {i.source_id: i for i in fresh}
+        found.items = [by_id.get(i.source_id, i) for i in found.items]
     if slug and len(found.items) != 1:
         raise ValueError(f"--slug names one file; this source has {len(found.items)} items")
     report = ImportReport(
@@ -111,6 +121,9 @@ def import_source(
         refused=[str(left) for left in found.refused],
         notes=list(found.notes),
     )
+    if fetched is not None:
+        report.copied += [f"content/static/{rel} (from {url})" for url, rel in fetched.saved.items()]
+        report.notes += [f"picture {url} not downloaded: {why}" for url, why in fetched.failed.items()]
     known = imported_ids(site_dir)
     for item in found.items:
         item = _with_defaults(item, category, author)
@@ -133,8 +146,8 @@ def import_source(
             )
             moved = None
         aliases = [*([moved[0]] if moved else []), *(fields.get("aliases") or [])]
-        new = _new_url(fields, item, config).rstrip("/")
-        fields["aliases"] = list(dict.fromkeys(a for a in aliases if a.rstrip("/") != new)) or None
+        here = _new_url(fields, item, config).rstrip("/")
+        fields["aliases"] = list(dict.fromkeys(a for a in aliases if a.rstrip("/") != here)) or None
         fields["extra"] = {**(fields.pop("extra", None) or {}), "imported_from": item.source_id}
         try:
             copied = _copy_files(site_dir, item)
