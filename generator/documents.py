@@ -62,6 +62,9 @@ ARTICLE_FIELDS = (
     "image_focus",
     "slug",
     "aliases",
+    "redirect_from",
+    "permalink",
+    "url",
     "updated",
     "corrections",
     "updates",
@@ -78,6 +81,9 @@ PAGE_FIELDS = (
     "title",
     "slug",
     "aliases",
+    "redirect_from",
+    "permalink",
+    "url",
     "menu",
     "summary",
     "lang",
@@ -612,10 +618,6 @@ def parse_document(
 _FOREIGN_FIELDS = {
     "excerpt": "newsgen calls it `summary:`.",
     "description": "newsgen calls it `summary:`.",
-    "permalink": "the old address goes in `aliases: [/old/path/]` (the build redirects it); "
-    "`slug:` names the new one.",
-    "url": "the old address goes in `aliases: [/old/path/]`; `slug:` names the new one.",
-    "redirect_from": "newsgen calls it `aliases:`.",
     "layout": "layouts come from the theme's templates: remove the line.",
     "categories": "newsgen calls it `category:` (a list works: the first is the section).",
     "authors": "newsgen calls it `author:` (a list works).",
@@ -738,6 +740,15 @@ def body_images(body_html: str, base_path: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(r for r in found if r))
 
 
+# Where other generators keep a page's old address: Jekyll's `redirect_from` and
+# `permalink`, Hugo's `url`; each becomes a redirect like `aliases:`.
+ALIAS_FIELDS = ("aliases", "redirect_from", "permalink", "url")
+
+
+def old_addresses(reader: _Reader) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(p for key in ALIAS_FIELDS for p in reader.paths(key)))
+
+
 def _slug(reader: _Reader, path: str, title: str, unicode_slugs: bool) -> str:
     given = reader.text("slug")
     if given:
@@ -754,7 +765,7 @@ def _slug(reader: _Reader, path: str, title: str, unicode_slugs: bool) -> str:
                 f"{MAX_SLUG_BYTES} bytes, e.g. `slug: my-story`",
             )
         return given
-    slug = slugify(PurePosixPath(path).stem, unicode_slugs)
+    slug = slugify(file_name(path)[1], unicode_slugs)
     if not slug:
         slug = slugify(title, unicode_slugs)
     if not slug:
@@ -766,9 +777,30 @@ def _slug(reader: _Reader, path: str, title: str, unicode_slugs: bool) -> str:
     return slug
 
 
+_DATED_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})-(.+)")
+
+
+def file_name(path: str) -> tuple[datetime | None, str]:
+    """(the day a file's name gives, the name to make the slug of): Jekyll's
+    `2014-03-19-hello.md` is dated and named `hello`; a page bundle's `hello/index.md`
+    is named by its folder."""
+    pure = PurePosixPath(path)
+    stem = pure.parent.name if pure.stem == "index" and pure.parent.name else pure.stem
+    m = _DATED_NAME.fullmatch(stem)
+    if m is None:
+        return None, stem
+    try:
+        return datetime(int(m.group(1)), int(m.group(2)), int(m.group(3))), m.group(4)
+    except ValueError:  # not a day: the digits are part of the name
+        return None, stem
+
+
 def _article(reader: _Reader, path: str, parts: Split, render, uni: bool, base_path: str) -> Article:
     title = reader.text("title", required=True)
-    when = reader.moment("date", required=True)
+    named_day = file_name(path)[0]
+    when = reader.moment("date", required=named_day is None)
+    if when is None and named_day is not None and "date" not in reader.fields:
+        when = named_day.replace(tzinfo=reader.zone)
     kind = reader.choice("type", STORY_TYPES, "news")
     live = reader.flag("live")
     entries: tuple[LiveEntry, ...] = ()
@@ -797,7 +829,7 @@ def _article(reader: _Reader, path: str, parts: Split, render, uni: bool, base_p
         slug=_slug(reader, path, title, uni),
         body_html=body_html,
         summary=reader.text("summary") or dek or first_paragraph_text(body_html),
-        aliases=reader.paths("aliases"),
+        aliases=old_addresses(reader),
         categories=reader.names("category"),
         tags=reader.names("tags"),
         authors=reader.names("author"),
@@ -870,7 +902,7 @@ def _page(reader: _Reader, path: str, body_html: str, uni: bool, base_path: str)
         slug=_slug(reader, path, title, uni),
         body_html=body_html,
         summary=reader.text("summary") or first_paragraph_text(body_html),
-        aliases=reader.paths("aliases"),
+        aliases=old_addresses(reader),
         menu=order,
         lang=reader.text("lang"),
         draft=reader.flag("draft"),

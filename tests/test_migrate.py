@@ -14,6 +14,7 @@ import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import lxml.html
 import pytest
@@ -309,7 +310,21 @@ def test_front_matter_as_other_generators_write_it_builds(make_site):
     said = "\n".join(str(w) for w in report.warnings)
     assert "content/articles/a.md:4: warning: `tags: budget city-hall taxes` read as 3 tags" in said
     assert "content/articles/d.md:4: warning: unknown field `excerpt`" in said and "`summary:`" in said
-    assert "`aliases: [/old/path/]`" in said and "layouts come from the theme" in said
+    assert "layouts come from the theme" in said and "permalink" not in said
+    assert (site.out / "d.html").exists()  # Jekyll's permalink: the old address, redirected
+
+
+def test_files_copied_in_from_jekyll_and_hugo_keep_their_dates_and_names(make_site):
+    site = make_site(
+        {
+            "content/articles/2014-03-19-hello.md": "---\ntitle: Hello\n---\nHi.\n",
+            "content/articles/my-story/index.md": "---\ntitle: Bundle\ndate: 2014-03-20\n---\nB.\n",
+            "content/articles/2014-02-30-odd.md": "---\ntitle: Odd\ndate: 2014-03-21\n---\nO.\n",
+        }
+    )
+    report = site.build()
+    routes = sorted(a.route for a in report.site.articles)
+    assert routes == ["2014/03/19/hello/", "2014/03/20/my-story/", "2014/03/21/2014-02-30-odd/"]
 
 
 def test_warnings_are_shown_with_errors(make_site, capsys):
@@ -361,7 +376,20 @@ def test_any_title_in_any_script_makes_a_file_and_a_page(make_site, title):
     site = make_site({})
     for old in (site.root / "content/articles").rglob("*.md"):
         old.unlink()
-    assert main(["new", title, "--category", "World", "--site", str(site.root)]) in (0, 1)
+    assert main(["new", "--category", "World", "--site", str(site.root), "--", title]) in (0, 1)
+    # The same title from an import: one rule names both (slugs.slugify).
+    feed = site.root.parent / "feed.xml"
+    feed.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>x</title>'
+        "<link>https://old.example/</link><description>d</description><item>"
+        f"<title>{escape(title)}</title><guid>one</guid><pubDate>Mon, 23 Nov 2026 07:00:00 GMT</pubDate>"
+        "<description>Body.</description></item></channel></rss>",
+        encoding="utf-8",
+    )
+    for old in (site.root / "content/articles").rglob("*.md"):
+        if "imported_from" in old.read_text(encoding="utf-8"):
+            old.unlink()
+    assert len(import_source(site.root, str(feed), category="World").written) == 1
     for path in (site.root / "content/articles").rglob("*.md"):
         assert len(path.stem.encode()) <= MAX_SLUG_BYTES
         assert not any(c in path.name for c in "\u202e\u200f\u2066%")
