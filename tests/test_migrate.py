@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape
 
 import lxml.html
 import pytest
-from conftest import NOW, article, image_bytes
+from conftest import NOW, SiteFactory, article, image_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -196,12 +196,7 @@ def jekyll_site(root: Path) -> Path:
         "_posts/2017-01-01-broken.md": "---\ntitle: [unclosed\n---\nX.\n",
         "about.md": "---\nlayout: page\ntitle: About the blog\npermalink: /about-us/\n---\nAbout.\n",
     }
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
-    (root / "assets").mkdir(parents=True, exist_ok=True)
-    (root / "assets/pic.png").write_bytes(image_bytes("PNG", 800, 450))
-    return root
+    return SiteFactory(root).write({**files, "assets/pic.png": image_bytes("PNG", 800, 450)})
 
 
 def test_a_jekyll_site_keeps_its_dates_names_links_and_old_urls(make_site, tmp_path):
@@ -238,7 +233,6 @@ def test_a_jekyll_site_keeps_its_dates_names_links_and_old_urls(make_site, tmp_p
 
 
 def hugo_site(root: Path) -> Path:
-    bundle = root / "content/posts/bundle-one"
     files = {
         "hugo.toml": 'title = "Hugo site"\n',
         "content/posts/bundle-one/index.md": (
@@ -253,12 +247,10 @@ def hugo_site(root: Path) -> Path:
         "content/posts/_index.md": "---\ntitle: Posts\n---\n",
         "content/contact.md": "---\ntitle: Contact us\n---\nWrite.\n",
     }
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
-    for name in ("cover.jpg", "street.jpg"):
-        (bundle / name).write_bytes(image_bytes("JPEG", 900, 500))
-    return root
+    pictures = {
+        f"content/posts/bundle-one/{n}": image_bytes("JPEG", 900, 500) for n in ("cover.jpg", "street.jpg")
+    }
+    return SiteFactory(root).write({**files, **pictures})
 
 
 def test_a_hugo_site_brings_its_bundles_pictures_and_aliases(make_site, tmp_path):
