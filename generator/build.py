@@ -50,7 +50,12 @@ def build(
     since the last one (see Builder); None means anything may have changed.
     """
     started = time.perf_counter()
-    memory = memory or Memory(request)
+    if memory is None:  # a one-shot build: its memory (and any cluster client) ends with it
+        memory = Memory(request)
+        try:
+            return build(request, memory, changed)
+        finally:
+            memory.close()
     config, theme, out_dir = settle(request)
     with site_lock(memory.site_dir, request.wait, request.on_wait):
         memory.recover(out_dir, trust_output=changed is not None)

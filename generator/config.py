@@ -84,6 +84,7 @@ class SiteConfig:
     unicode_slugs: bool = False  # keep "política" instead of "politica"
     sanitize_html: bool = False  # pass article HTML through nh3, for contributed content
     output: str = "output"  # the output folder, relative to the site folder
+    scheduler: str = ""  # a dask.distributed scheduler to build on (tcp://host:8786)
     images: ImageSettings = ImageSettings()  # responsive variants and metadata (see README)
     trust: dict = field(default_factory=dict)  # TRUST_POLICIES key -> page slug or https:// URL
     updated_after_minutes: int = 60  # a story changed later than this after publishing says "Updated"
@@ -113,11 +114,13 @@ class SiteConfig:
 
     def digest(self) -> str:
         """A fingerprint of every setting, for caches and output dependencies."""
-        text = repr(sorted((k, v) for k, v in dataclasses.asdict(self).items() if k != "lines"))
+        # Where it is built (lines, the scheduler) changes no output.
+        text = repr(sorted((k, v) for k, v in dataclasses.asdict(self).items() if k not in _NOT_SHOWN))
         return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(SiteConfig)}
+_NOT_SHOWN = ("lines", "scheduler")  # settings no output shows: left out of digest()
 _INT_KEYS = {
     "per_page",
     "feed_items",
@@ -193,6 +196,7 @@ _TEXT_KEYS = {
     "theme",
     "output",
     "base_url",
+    "scheduler",
 }
 
 

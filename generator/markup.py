@@ -129,6 +129,9 @@ class MarkdownRenderer:
             extensions.append(_BasePathExtension(base_path))
         self._md = markdown.Markdown(extensions=extensions, extension_configs=_EXTENSION_CONFIGS)
 
+    def __reduce__(self):
+        return (MarkdownRenderer, (self.base_path,))  # rebuilt, not copied, in another process
+
     def render(self, text: str) -> str:
         self._md.reset()
         return self._md.convert(text)

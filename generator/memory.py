@@ -30,7 +30,7 @@ import jinja2
 
 from generator import __version__
 from generator import theme as theme_module
-from generator.cache import CACHE_DIR, FileStamps, ParseCache, collector_paused
+from generator.cache import CACHE_DIR, FileStamps, ParseCache, collector_paused, user_cache
 from generator.config import SiteConfig
 from generator.documents import Article, parse_document
 from generator.errors import BuildError, ContentError, Problem
@@ -53,7 +53,7 @@ from generator.sources import (
     usable,
 )
 from generator.theme import Theme
-from generator.workers import ForkedMap
+from generator.workers import DaskMap, ForkedMap, cluster_client
 from generator.writer import Manifest, WriteReport, finish_interrupted_commit, write_outputs
 
 MAX_SOURCE_BYTES = 2_000_000  # a bigger article is a mistake (a pasted binary), not news
@@ -95,10 +95,31 @@ class Memory:
         # The output folder's manifest, kept between builds (see writer.Manifest).
         self._manifest: Manifest | None = None
         self._image_memo: dict | None = None  # see _images
+        self._out_dir: Path | None = None  # the output folder of the build under way
+        self._client = None  # a dask.distributed client, with request.scheduler (fan_out)
+
+    def fan_out(self, stage: str):
+        """The map a stage's work runs through: forked workers on this machine, or the
+        tasks of a Dask cluster when the request names its scheduler."""
+        if not self.request.scheduler:
+            return ForkedMap(self.jobs(), self.request.progress, stage)
+        if self._client is None:
+            shared = [str(self.site_dir), str(user_cache("").parent)]
+            if self._out_dir is not None:
+                shared.append(str(self._out_dir.parent))
+            self._client = cluster_client(self.request.scheduler, shared)
+        return DaskMap(self._client, self.request.progress, stage)
+
+    def close(self) -> None:
+        """Let go of the cluster, if the builds used one."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     def recover(self, out_dir: Path, trust_output: bool) -> None:
         """Finish a killed build's commit; forget what this memory knew of the output
         when asked to trust nothing ("anything may have changed")."""
+        self._out_dir = out_dir
         if finish_interrupted_commit(out_dir):  # before anything can fail
             self._manifest = None  # that commit rewrote the manifest on disk
         if not trust_output and self._manifest is not None:
@@ -131,7 +152,7 @@ class Memory:
         path = manifest_path(self.site_dir, out_dir)
         if self._manifest is None or self._manifest.path != path:
             self._manifest = Manifest(path)
-        fan_out = ForkedMap(self.jobs(), self.request.progress, "render")
+        fan_out = self.fan_out("render")
         try:
             return write_outputs(
                 outputs, render, out_dir, self._manifest, fan_out=fan_out, overwrite=self.request.overwrite
@@ -216,7 +237,7 @@ class Memory:
                     self._image_memo = pickle.load(f)
             except Exception:  # noqa: BLE001 - only a shortcut: read every file again
                 self._image_memo = {}
-        fan_out = ForkedMap(self.jobs(), self.request.progress, "pictures")
+        fan_out = self.fan_out("pictures")
         facts, broken, memo = catalog(statics, config.images.keep_metadata, self._image_memo, fan_out)
         if memo != self._image_memo and path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -338,7 +359,7 @@ class Memory:
 
     def _parse_missing(self, missing, config, md, cache, known) -> list[Problem]:
         job = partial(_parse_one, self.site_dir, config, md)
-        fan_out = ForkedMap(self.jobs(), self.request.progress, "parse")
+        fan_out = self.fan_out("parse")
         problems: list[Problem] = []
         for (key, _), (result, found) in zip(missing, fan_out(job, [s for _, s in missing]), strict=True):
             if found:

@@ -30,6 +30,7 @@ class BuildRequest:
     keep_going: bool = False  # publish without the files that have errors (still a failure)
     use_cache: bool = True  # read and write the parse cache
     jobs: int = 0  # worker processes for parsing and rendering; 0: one per core
+    scheduler: str = ""  # a dask.distributed scheduler (tcp://host:8786) to parse and render on
     progress: Progress | None = field(default=None, compare=False)  # told as stages advance
     wait: bool = True  # another build of the site holds its lock: wait (False: fail at once)
     on_wait: Callable[[str], None] | None = field(default=None, compare=False)  # told once

@@ -46,6 +46,7 @@ timezone: {timezone}  # IANA zone, e.g. Europe/Madrid
 # unicode_slugs: false           # true keeps `política` in URLs instead of `politica`
 # sanitize_html: false           # true cleans article HTML (scripts, handlers) for contributed content
 # output: output                 # the build folder, relative to this file
+# scheduler: tcp://10.0.0.5:8786 # build on a Dask cluster whose workers share this folder
 # images:                        # pictures: resized variants, modern formats, metadata
 #   enabled: true                # false: pictures are published as they are, no variants
 #   widths: [360, 720, 1080, 1440]  # variant widths in pixels; never above the original's

@@ -85,3 +85,118 @@ def _forked_map(fn: Callable, items: list, jobs: int) -> Iterator:
                 )
             ]
         ) from None
+
+
+# --- A dask.distributed cluster ---------------------------------------------------------
+
+# How long to wait for the scheduler before the build says it cannot be reached.
+CONNECT_SECONDS = 5
+# Retries of a task whose worker died (Dask runs it again on another worker).
+RETRIES = 3
+
+
+class DaskMap:
+    """map(fn, items) as tasks of a dask.distributed cluster, results in order, with
+    progress: the same interface as ForkedMap.
+
+    The function (a render function holds the whole model) is sent to every worker once,
+    then the items go out in chunks. Workers read sources and write staged files on a
+    filesystem they share with the building machine (cluster_client checks it at start);
+    results come back in order. A task whose worker dies runs again elsewhere (Dask's own
+    retries); a cluster that loses the task for good fails the build with a problem.
+    """
+
+    def __init__(self, client, progress: Progress | None = None, stage: str = ""):
+        self.client = client
+        self.progress = progress
+        self.stage = stage
+
+    def __call__(self, fn: Callable, items: list) -> Iterator:
+        items = list(items)
+        if not items:
+            return
+        workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+        size = max(1, min(256, len(items) // (workers * 8)))
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
+        shared = self.client.scatter(fn, broadcast=True, hash=False)
+        futures = self.client.map(_run_chunk, chunks, fn=shared, retries=RETRIES, pure=False)
+        done = 0
+        try:
+            for future in futures:
+                for result in future.result():
+                    done += 1
+                    if self.progress is not None:
+                        self.progress(self.stage, done, len(items))
+                    yield result
+        except BuildError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever the cluster raised, said plainly
+            self.client.cancel(futures)
+            raise BuildError(
+                [
+                    Problem(
+                        "newsgen",
+                        None,
+                        f"the Dask cluster lost the {self.stage or 'build'} work: "
+                        f"{type(exc).__name__}: {exc}",
+                        "check the workers' logs; build without --scheduler to use this machine",
+                    )
+                ]
+            ) from None
+
+
+def _run_chunk(chunk: list, fn: Callable) -> list:
+    return [fn(item) for item in chunk]
+
+
+def cluster_client(address: str, shared: Iterable[str]):
+    """A client of the Dask scheduler at address whose workers all see the `shared`
+    folders; raises BuildError, within seconds, when either is not so."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise BuildError(
+            [
+                Problem(
+                    "newsgen",
+                    None,
+                    f"--scheduler {address} needs dask.distributed, which is not installed",
+                    "pip install 'newsgen[dask]'",
+                )
+            ]
+        ) from None
+    try:
+        client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise BuildError(
+            [
+                Problem(
+                    "newsgen",
+                    None,
+                    f"cannot reach the Dask scheduler at {address} within {CONNECT_SECONDS} s ({exc})",
+                    "start it (`dask scheduler`), or check the address; the output was not changed",
+                )
+            ]
+        ) from None
+    blind = _blind_workers(client, list(shared))
+    if blind:
+        client.close()
+        raise BuildError(
+            [
+                Problem(
+                    "newsgen",
+                    None,
+                    "the Dask workers must see the site, output and cache folders at the same paths; "
+                    + "; ".join(f"{worker} does not see {folder}" for worker, folder in blind),
+                    "mount the shared filesystem on every worker at the same path",
+                )
+            ]
+        )
+    return client
+
+
+def _blind_workers(client, folders: list[str]) -> list[tuple[str, str]]:
+    import os
+
+    seen = client.run(lambda: {f: os.path.isdir(f) for f in folders})
+    return [(worker, f) for worker, found in sorted(seen.items()) for f, ok in found.items() if not ok]

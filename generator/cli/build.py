@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from generator.build import BuildReport, BuildRequest, build
 from generator.cli.common import add_site_option, print_problems
+from generator.config import load_config
 from generator.errors import BuildError
 from generator.progress import ProgressBar
 from generator.writer import os_problem
@@ -54,6 +56,14 @@ def add_build_command(commands) -> None:
         help="worker processes for parsing and rendering (default: one per core; 1 builds in this process)",
     )
     p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default="",
+        help="parse and render on a dask.distributed cluster, e.g. tcp://10.0.0.5:8786 "
+        "(default: $NEWSGEN_SCHEDULER, else site.yaml's `scheduler`, else this machine); "
+        "its workers must see the site at the same path",
+    )
+    p.add_argument(
         "--quiet", "-q", action="store_true", help="print only problems: no summary, no progress bar (for CI)"
     )
     p.add_argument(
@@ -81,6 +91,17 @@ def _jobs(text: str) -> int:
     return value
 
 
+def _scheduler(args) -> str:
+    """--scheduler, else $NEWSGEN_SCHEDULER, else site.yaml's `scheduler:`."""
+    given = getattr(args, "scheduler", "") or os.environ.get("NEWSGEN_SCHEDULER", "")
+    if given:
+        return given
+    try:
+        return load_config(args.site).scheduler
+    except BuildError:
+        return ""  # the build itself reports what is wrong with site.yaml
+
+
 def run_build(args) -> int:
     bar = None if args.quiet else ProgressBar.for_terminal()
     request = BuildRequest(
@@ -93,6 +114,7 @@ def run_build(args) -> int:
         use_cache=not args.no_cache,
         keep_going=getattr(args, "keep_going", False),
         jobs=getattr(args, "jobs", 0),
+        scheduler=_scheduler(args),
         progress=bar,
         wait=not args.no_wait,
         overwrite=args.overwrite,

@@ -16,6 +16,12 @@ class Renderer:
         self.rendering = Rendering(site, theme, Templates(site, theme), tuple(kinds))
         self.kinds = kinds  # who renders which Output.kind
 
+    def __reduce__(self):
+        # Sent to other machines' workers (workers.DaskMap) as what makes it: the
+        # templates compile again there.
+        r = self.rendering
+        return (Renderer, (r.site, r.theme, self.kinds))
+
     @property
     def templates(self) -> Templates:
         return self.rendering.templates

@@ -94,6 +94,15 @@ class SearchIndex(OutputKind):
         self._next: tuple[Site, str] | None = None  # the newest one wanted after it
         self._lock = threading.Lock()  # guards the two above against the build thread
 
+    def __getstate__(self) -> dict:
+        # What a cluster's worker needs to render the files (workers.DaskMap): the index
+        # planned, not the preview's thread and lock.
+        return {"_published": self._published}
+
+    def __setstate__(self, state: dict) -> None:
+        SearchIndex.__init__(self)
+        self._published = state["_published"]
+
     def plan(self, planner: Planner):
         site = planner.site
         if not site.searchable:
