@@ -37,6 +37,8 @@ class ForkedMap:
 
     def __call__(self, fn: Callable, items: list) -> Iterator:
         items = list(items)
+        if self.progress is not None and items:
+            self.progress(self.stage, 0, len(items))  # the stage starts (timings read it)
         if self.jobs <= 1 or len(items) < MIN_PARALLEL:
             results: Iterable = map(fn, items)
         else:
@@ -115,6 +117,8 @@ class DaskMap:
         items = list(items)
         if not items:
             return
+        if self.progress is not None:
+            self.progress(self.stage, 0, len(items))
         workers = max(1, len(self.client.scheduler_info().get("workers", {})))
         size = max(1, min(256, len(items) // (workers * 8)))
         chunks = [items[i : i + size] for i in range(0, len(items), size)]
