@@ -34,13 +34,6 @@ def fresh_user_cache(root: Path) -> None:
     os.environ["XDG_CACHE_HOME"] = str(root / "user-cache")
 
 
-def fresh_user_cache(root: Path) -> None:
-    """A cold build makes everything again: the search index and pictures too, which the
-    user's store would otherwise hand over from the run before (workers inherit it)."""
-    shutil.rmtree(root / "user-cache", ignore_errors=True)
-    os.environ["XDG_CACHE_HOME"] = str(root / "user-cache")
-
-
 def timed_build(site: Path, out: Path, scheduler: str = "", jobs: int = 0) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(site / ".newsgen-cache", ignore_errors=True)
