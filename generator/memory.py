@@ -104,7 +104,9 @@ class Memory:
         if not self.request.scheduler:
             return ForkedMap(self.jobs(), self.request.progress, stage)
         if self._client is None:
-            shared = [str(self.site_dir), str(user_cache("").parent)]
+            store = user_cache("").parent  # newsgen's own: made here if it is not yet
+            store.mkdir(parents=True, exist_ok=True)
+            shared = [str(self.site_dir), str(store)]
             if self._out_dir is not None:
                 shared.append(str(self._out_dir.parent))
             self._client = cluster_client(self.request.scheduler, shared)
