@@ -25,6 +25,7 @@ sys.path.insert(0, str(HERE))
 import corpus  # noqa: E402
 
 from generator.build import BuildRequest, build  # noqa: E402
+from generator.outputs import search  # noqa: E402
 
 
 def fresh_user_cache(root: Path) -> None:
@@ -32,6 +33,7 @@ def fresh_user_cache(root: Path) -> None:
     user's store would otherwise hand over from the run before (workers inherit it)."""
     shutil.rmtree(root / "user-cache", ignore_errors=True)
     os.environ["XDG_CACHE_HOME"] = str(root / "user-cache")
+    search._MADE.clear()  # and the index this process made for the run before
 
 
 def timed_build(site: Path, out: Path, scheduler: str = "", jobs: int = 0) -> dict:

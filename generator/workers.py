@@ -8,6 +8,7 @@ problem rather than hanging it; an interrupted build drops the queued work.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -150,7 +151,16 @@ class DaskMap:
 
 
 def _run_chunk(chunk: list, fn: Callable) -> list:
+    # The function arrived holding the whole model, unpickled into this worker: keep the
+    # cyclic collector from walking its objects again and again (build.py does the same
+    # in the building process before it forks).
+    if not _FROZEN:
+        gc.freeze()
+        _FROZEN.append(True)
     return [fn(item) for item in chunk]
+
+
+_FROZEN: list[bool] = []  # in a cluster worker: the model is frozen once it has arrived
 
 
 def cluster_client(address: str, shared: Iterable[str]):
