@@ -541,7 +541,7 @@ class _Reader:
     def warn_unknown(self, known: tuple[str, ...]) -> None:
         for key, f in self.fields.items():
             if key not in known:
-                hint = _FOREIGN_FIELDS.get(key) if key not in known else None
+                hint = _FOREIGN_FIELDS.get(key)
                 hint = hint or closest(key, known)
                 hint = (
                     f"{hint} Custom fields go under `extra:`." if hint else "custom fields go under `extra:`"
