@@ -18,7 +18,9 @@ Four phases, run while the build holds the site's lock (locks.py):
    delta) is written to `journal.json` in the staging folder, flushed and renamed into
    place, so it is either absent or complete.
 4. Commit. Removals first (a file may have to make way for a folder), then os.replace
-   for each staged file, then the manifest is saved and the staging folder removed.
+   for each staged file, then the manifest is saved and the staging folder removed. A
+   first build (no output folder yet) renames its whole staged tree into place instead:
+   the folder then holds nothing but newsgen's files, so nothing of the user's is swapped.
 
 A kill before the journal exists leaves the previous output untouched: the next build
 discards the staging folder. A kill after it leaves the new build's files fully rendered
@@ -32,7 +34,7 @@ flushed to disk before the first rename; staged pages are not (one fsync per pag
 dominate a build), so the guarantee is complete for a killed process and, after a power
 cut, as good as the file system's ordering of writes before renames.
 
-The output folder is never swapped as a whole: users keep their own files there
+An existing output folder is never swapped as a whole: users keep their own files there
 (`.git/`, `CNAME`, `.well-known/`). Every path is checked before use, so no slug, URL
 pattern or file name can make the writer create, replace or delete anything outside the
 folder. The manifest records, per file, the output's fingerprint and what was written
@@ -343,6 +345,7 @@ def write_outputs(
     # A trusted manifest lists only paths this process has checked (see Manifest).
     check_paths(outputs, manifest.entries if manifest.trusted else {})
     finish_interrupted_commit(out_dir)
+    first = not os.path.lexists(out_dir)  # a first build: the staged tree can become the folder
     stage = new_staging(out_dir)
     report = WriteReport()
     try:
@@ -358,6 +361,7 @@ def write_outputs(
         _check_staged(staged, stage / FILES)
         plan = {
             "moves": staged,
+            "whole": first and not removes,
             "removes": removes,
             "records": {p: manifest.entries[p] for p in removes},
             "previous": {p: manifest.entries[p] for p in staged if p in manifest.entries},
@@ -741,6 +745,9 @@ def _apply(
             target.unlink()
             report.removed.append(rel)
             _prune_empty(target.parent, out_dir)
+    if plan.get("whole") and _move_whole(stage / FILES, out_dir):
+        report.written += plan["moves"]
+        plan = {**plan, "moves": []}
     for rel in plan["moves"]:
         source = safe_join(stage / FILES, rel)
         if not source.exists():
@@ -767,6 +774,19 @@ def _apply(
         report.written.append(rel)
     if plan.get("manifest"):
         _save_manifest(_without_lost(plan, lost, out_dir), manifest)
+
+
+def _move_whole(files: Path, out_dir: Path) -> bool:
+    """A first build's staged tree renamed into place as the output folder: one rename
+    instead of one per file. False when that cannot be (the folder exists by now, or the
+    rename happened before a kill), and the files are moved one by one as always."""
+    if os.path.lexists(out_dir) or not files.is_dir():
+        return False
+    try:
+        os.replace(files, out_dir)
+    except OSError:
+        return False  # made meanwhile by someone else: file by file, checked
+    return True
 
 
 def _without_lost(plan: dict, lost: list[str], out_dir: Path) -> dict:

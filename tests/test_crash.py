@@ -22,6 +22,7 @@ import pytest
 from conftest import NOW, REPO, SiteFactory, article
 from test_safety import leftovers, snapshot
 
+from generator.cache import CACHE_DIR
 from generator.writer import finish_interrupted_commit, pending_journal
 
 # Builds the site in argv[1] with the tests' clock; with argv[2] = N it kills itself with
@@ -203,3 +204,33 @@ def test_the_manifest_log_survives_torn_and_repeated_deltas(make_site):
     Manifest(path).commit({"set": {"x.html": Written("2", "e", 1, 2)}, "drop": []})
     path.write_text(json.dumps({"files": expected}), encoding="utf-8")
     assert log.exists() and Manifest(path).entries == expected
+
+
+@pytest.mark.slow
+def test_a_first_build_killed_at_each_step_leaves_no_output_or_the_whole_site(sites, tmp_path):
+    """A first build moves its staged tree into place with one rename (writer._move_whole);
+    killed at any step, it leaves no output folder, or one the next run completes."""
+    template, _, _ = sites
+    first = tmp_path / "first-template"
+    shutil.copytree(template, first, symlinks=True)
+    shutil.rmtree(first / "output")
+    shutil.rmtree(first / CACHE_DIR, ignore_errors=True)
+    reference = fresh_copy(first, tmp_path / "reference")
+    reference.build()
+    expected = snapshot(reference.out)
+    probe = fresh_copy(first, tmp_path / "probe")
+    proc = run_driver(probe.root)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    assert snapshot(probe.out) == expected
+    total = int(stdout.split()[-1])
+    files = sum(1 for v in expected.values() if v is not None)
+    assert total < files / 2  # not one rename per file: the tree moved whole
+    states = set()
+    for kill_at in sorted({1, 2, total // 2, total - 2, total - 1, total}):
+        site = fresh_copy(first, tmp_path / f"kill-{kill_at}")
+        proc = run_driver(site.root, kill_at)
+        proc.communicate(timeout=300)
+        assert proc.returncode == -signal.SIGKILL
+        states.add(check_after_kill(site, {}, expected))
+    assert states & {"rolled forward", "finished"} and "untouched" in states
