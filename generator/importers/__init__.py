@@ -132,7 +132,7 @@ def import_source(
             continue
         fields = _named(item, config, slug)
         wanted = fields["slug"]
-        target, fields = _free_target(site_dir, item, fields, config)
+        target, fields = _free_target(site_dir, item, fields)
         moved = _moved(item, fields, config)
         taken = (
             bool(item.old_url)
@@ -188,7 +188,7 @@ def _named(item: Imported, config: SiteConfig, slug: str) -> dict:
     return fields
 
 
-def _free_target(site_dir: Path, item: Imported, fields: dict, config: SiteConfig) -> tuple[Path, dict]:
+def _free_target(site_dir: Path, item: Imported, fields: dict) -> tuple[Path, dict]:
     """A file no other item has: `name`, else `name-2`, `name-3`... (the URL name too)."""
     base = fields["slug"]
     for n in range(1, 1000):

@@ -38,7 +38,7 @@ _JEKYLL_STYLES = {
     "ordinal": "/:categories/:year/:y_day/:title:output_ext",
     "none": "/:categories/:title:output_ext",
 }
-# Hugo sections whose files are stories; other sections' dated files are stories too.
+# What a page bundle's pictures may be: they are copied with its story.
 _PICTURES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".svg")
 
 
@@ -202,7 +202,7 @@ def parse_jekyll(folder: Path, config: SiteConfig) -> Source:
             and path.name.endswith(_TEXT_SUFFIXES)
             and path.stem.lower() not in ("readme", "index", "404")
         ):
-            _jekyll_page(path, root, config, link_of, found)
+            _jekyll_page(path, root, link_of, found)
     return found
 
 
@@ -250,11 +250,11 @@ def _jekyll_post(path, rel, root, pattern, config, link_of, found: Source, draft
     text, notes = shortcodes.liquid(body, link_of)
     text, html_notes = _body(text, path.name.endswith((".html", ".htm")))
     found.notes += [f"{rel}:{_shift(n, body_line)}" for n in notes] + [f"{rel}: {n}" for n in html_notes]
-    old = str(meta.get("permalink") or _jekyll_url(pattern, meta, fields, path))
+    old = str(meta.get("permalink") or _jekyll_url(pattern, meta, fields))
     found.items.append(Imported("article", fields, text.strip() or title, f"jekyll:{rel}", old, tuple(files)))
 
 
-def _jekyll_page(path: Path, root: Path, config: SiteConfig, link_of, found: Source) -> None:
+def _jekyll_page(path: Path, root: Path, link_of, found: Source) -> None:
     rel = path.relative_to(root).as_posix()
     try:
         meta, body, body_line = split_front_matter(path.read_text(encoding="utf-8-sig"), rel)
@@ -278,7 +278,7 @@ def _page_link(config: SiteConfig, stem: str) -> str:
     return to_url(config, route(config, "page", slugify(stem, config.unicode_slugs)))
 
 
-def _jekyll_url(pattern: str, meta: dict, fields: dict, path: Path) -> str:
+def _jekyll_url(pattern: str, meta: dict, fields: dict) -> str:
     when: datetime = fields["date"]
     categories = "/".join(c.lower() for c in _names(meta.get("categories", meta.get("category"))))
     ext = ".html"
@@ -312,7 +312,7 @@ def parse_hugo(folder: Path, config: SiteConfig) -> Source:
     entries = {p: _hugo_place(p, content) for p in files if p.name.endswith(_TEXT_SUFFIXES)}
     bundled = {p.parent for p in entries if p.stem == "index"}
 
-    def link_of(kind: str, target: str) -> str | None:
+    def link_of(_kind: str, target: str) -> str | None:  # Hugo links are all `ref`s
         name = target.strip("\"'").split("#")[0]
         for path, (slug, _) in entries.items():
             here = path.relative_to(content).as_posix()
