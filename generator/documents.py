@@ -777,7 +777,7 @@ def _slug(reader: _Reader, path: str, title: str, unicode_slugs: bool) -> str:
     return slug
 
 
-_DATED_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})-(.+)")
+_DATED_NAME = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})-(.+)")  # Jekyll's `2014-3-19-hello`
 
 
 def file_name(path: str) -> tuple[datetime | None, str]:

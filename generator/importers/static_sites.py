@@ -22,14 +22,13 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from generator.config import SiteConfig
-from generator.documents import parse_moment
+from generator.documents import file_name, parse_moment
 from generator.importers import shortcodes
 from generator.importers.feed import convert_body
 from generator.importers.model import Imported, Left, Source
 from generator.slugs import slugify
 from generator.urls import route, to_url
 
-_POST_NAME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})-(.+)$")
 _TEXT_SUFFIXES = (".md", ".markdown", ".mdown", ".html", ".htm")
 # Jekyll's named permalink styles.
 _JEKYLL_STYLES = {
@@ -174,9 +173,9 @@ def parse_jekyll(folder: Path, config: SiteConfig) -> Source:
     files = sorted((root / "_posts").rglob("*")) + sorted((root / "_drafts").rglob("*"))
     posts = {}  # file stem -> (date, slug) of every post, for {% post_url %} and {% link %}
     for path in files:
-        m = _POST_NAME.match(path.stem)
-        if path.is_file() and m:
-            posts[path.stem] = (date(int(m.group(1)), int(m.group(2)), int(m.group(3))), m.group(4))
+        day, name = file_name(path.name)
+        if path.is_file() and day is not None:
+            posts[path.stem] = (day.date(), name)
 
     def link_of(kind: str, target: str) -> str | None:
         stem = Path(target).stem if kind == "link" else Path(target).name
@@ -228,17 +227,17 @@ def _jekyll_post(path, rel, root, pattern, config, link_of, found: Source, draft
     except (ValueError, UnicodeDecodeError) as exc:
         found.refused.append(Left(path.name, rel, str(exc)))
         return
-    m = _POST_NAME.match(path.stem)
-    title = str(meta.get("title") or (m.group(4) if m else path.stem).replace("-", " ").capitalize())
+    day, name = file_name(path.name)  # the build's own reading of `2014-03-19-hello.md`
+    title = str(meta.get("title") or name.replace("-", " ").capitalize())
     when = _moment(meta.get("date"), zone)
-    if when is None and m:
-        when = _noon(date(int(m.group(1)), int(m.group(2)), int(m.group(3))), config)
+    if when is None and day is not None:
+        when = day.replace(tzinfo=zone)
     if when is None:
         when = datetime.fromtimestamp(path.stat().st_mtime, zone)
         draft = True
         found.notes.append(f"{rel}: no date in the file name or front matter; imported as a draft")
     fields = _story_fields(meta, title, when, zone)
-    fields["slug"] = str(meta.get("slug") or (m.group(4) if m else path.stem))
+    fields["slug"] = str(meta.get("slug") or name)
     if draft:
         fields["draft"] = True
     image = _image(meta)

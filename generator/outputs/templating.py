@@ -25,7 +25,6 @@ from generator.urls import (
     CORRECTIONS_ROUTE,
     FAVICON_PNG,
     FEEDS_ROUTE,
-    MASTHEAD_ROUTE,
     SEARCH_ROUTE,
     SITE_ATOM,
     SITE_JSON,
@@ -165,7 +164,6 @@ class Templates:
             "person": site.person,
             "trust_links": list(site.trust_links.items()),
             "corrections_url": to_url(config, CORRECTIONS_ROUTE),
-            "masthead_url": to_url(config, MASTHEAD_ROUTE) if site.people else "",
             "breaking": site.articles[site.breaking] if site.breaking is not None else None,
             "shows_updated": self._shows_updated,
             "entry_time": lambda entry, article: self._format_date(
