@@ -19,11 +19,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from generator import __version__
+from generator.errors import BuildError, Problem
 
 CACHE_DIR = ".newsgen-cache"
 # Bumped whenever parsing gives other documents from the same bytes and settings (2: dates
 # in the site's zone, script URLs removed), so no older entry is ever found.
-PARSE_FORMAT = 5  # 5: aliases, TOML front matter, template-code warnings
+PARSE_FORMAT = 6  # 6: documents with __slots__
 # Encoded images unused for this long are swept from the user's image store.
 IMAGE_STORE_DAYS = 60
 
@@ -119,6 +120,15 @@ def collector_paused():
             gc.enable()
 
 
+# New entries are written once they add up to this many bytes, not held to the end.
+PENDING_BYTES = 32 << 20
+
+
+def entry_key(salt: str, rel: str, digest: str) -> str:
+    """A parse-cache key. The path is part of it: a document's slug and kind come from its path."""
+    return hashlib.blake2b(f"{salt}|{rel}|{digest}".encode(), digest_size=16).hexdigest()
+
+
 _SCHEMA = "CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, value BLOB NOT NULL)"
 
 
@@ -127,8 +137,10 @@ class ParseCache:
 
     def __init__(self, folder: Path | None, settings: str):
         self.salt = f"{__version__}|{PARSE_FORMAT}|{settings}|{pickle.HIGHEST_PROTOCOL}"
-        self._db = self._open(folder / "parse.sqlite") if folder else None
+        self._path = folder / "parse.sqlite" if folder else None
+        self._db = self._open(self._path) if self._path else None
         self._pending: list[tuple[str, bytes]] = []
+        self._pending_bytes = 0
 
     @staticmethod
     def _open(path: Path) -> sqlite3.Connection | None:
@@ -145,8 +157,16 @@ class ParseCache:
             return db
 
     def key(self, rel: str, digest: str) -> str:
-        # The path is part of the key: a document's slug and kind come from its path.
-        return hashlib.blake2b(f"{self.salt}|{rel}|{digest}".encode(), digest_size=16).hexdigest()
+        return entry_key(self.salt, rel, digest)
+
+    @property
+    def stores_bodies(self) -> bool:
+        """Whether documents put here can be read back by BodyStore (a cache on disk)."""
+        return self._db is not None
+
+    def bodies(self) -> BodyStore | None:
+        """A reader of this cache's article bodies, for the processes that render them."""
+        return BodyStore(self._path, self.salt) if self._path is not None else None
 
     def get_many(self, keys: list[str]) -> dict[str, object]:
         if self._db is None or not keys:
@@ -168,11 +188,26 @@ class ParseCache:
                     continue
 
     def put(self, key: str, value: object) -> None:
-        if self._db is not None:
-            self._pending.append((key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
+        if self._db is None:
+            return
+        blob = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        self._pending.append((key, blob))
+        self._pending_bytes += len(blob)
+        if self._pending_bytes > PENDING_BYTES:
+            self._flush()
 
-    def save(self, live_keys: set[str]) -> None:
-        """Store new entries; forget the ones no current file needs once they add up.
+    def _flush(self) -> None:
+        # Entries are keyed by content, so storing them before the build succeeds is
+        # harmless; holding a million parsed bodies until the end would not be.
+        assert self._db is not None  # flushed only with a database
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?)", self._pending)
+        self._pending.clear()
+        self._pending_bytes = 0
+
+    def save(self, live_keys: set[str]) -> bool:
+        """Store new entries; forget the ones no current file needs once they add up
+        (True when it did: entries of other keys are gone).
 
         A few dead entries (the previous version of an edited article) are harmless:
         keys are content digests, so they are never found by mistake. Pruning them on
@@ -180,11 +215,11 @@ class ParseCache:
         the cache. A build that parsed nothing and has nothing to prune writes nothing.
         """
         if self._db is None:
-            return
+            return False
         stored = self._count() + len(self._pending)
         prune = stored - len(live_keys) > max(64, len(live_keys) // 10)
         if not self._pending and not prune:
-            return
+            return False
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?)", self._pending)
             if prune:
@@ -193,6 +228,8 @@ class ParseCache:
                 self._db.executemany("INSERT OR IGNORE INTO live VALUES (?)", [(k,) for k in live_keys])
                 self._db.execute("DELETE FROM docs WHERE key NOT IN (SELECT key FROM live)")
         self._pending.clear()
+        self._pending_bytes = 0
+        return prune
 
     def _count(self) -> int:
         assert self._db is not None  # counted only with a database
@@ -264,3 +301,57 @@ class FileStamps:
         # Stamps still inside the racy window are re-hashed on every build until they are
         # recorded again with a later `taken`; saving once more ends that.
         return any(v[1] >= self._taken - RACY_NS for v in self._new.values())
+
+
+class BodyStore:
+    """Article bodies read back from the parse cache, by the process that renders them.
+
+    A model of a million stories cannot hold their bodies (most of its size), and only
+    the story's own page, the feeds and the search index show them; so the model keeps
+    each article without its body and those outputs read it here by the article's path
+    and digest, the parse cache's key. Each process opens its own read-only connection
+    (a forked worker must not use its parent's); pickled, the store is its path and salt.
+    An entry missing (the cache removed under a running build) fails the build naming
+    the file, never renders an empty story.
+    """
+
+    def __init__(self, path: Path, salt: str):
+        self.path = path
+        self.salt = salt
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0
+
+    def __getstate__(self) -> dict:
+        return {"path": self.path, "salt": self.salt}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["path"], state["salt"])  # type: ignore[misc]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BodyStore) and (self.path, self.salt) == (other.path, other.salt)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.salt))
+
+    def document(self, rel: str, digest: str):
+        """The whole parsed document of `rel` at `digest`."""
+        key = entry_key(self.salt, rel, digest)
+        row = self._connection().execute("SELECT value FROM docs WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise BuildError(
+                [
+                    Problem(
+                        rel,
+                        None,
+                        f"its parsed text is missing from {self.path} (was the cache removed during the build?)",
+                        "build again",
+                    )
+                ]
+            )
+        return pickle.loads(row[0])[0]
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._db is None or self._pid != os.getpid():
+            self._db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+            self._pid = os.getpid()
+        return self._db

@@ -32,7 +32,7 @@ _HEADING = re.compile(r"^##[ \t]")
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LiveEntry:
     """One entry of a live story."""
 

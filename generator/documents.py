@@ -135,7 +135,7 @@ LIST_FIELDS = (
 BODY_FIELDS = ("body_html", "words", "digest", "line_of", "body_images", "image_credit", "live_entries")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Notice:
     """A correction or an update of a story: when it was made and what it says."""
 
@@ -147,7 +147,7 @@ class Notice:
         return plain_text(self.html)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Article:
     """One news story, as its file describes it; `route` is filled in by the site model."""
 
@@ -220,7 +220,7 @@ class Article:
         return "LiveBlogPosting" if self.live else STORY_TYPES[self.type]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Page:
     """A standalone page such as About Us; `menu` puts it in the navigation."""
 
@@ -244,7 +244,7 @@ class Page:
     line_of: dict = field(default_factory=dict, compare=False)  # front-matter key -> line
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Person:
     """A writer or editor, from content/authors/{slug}.md; bylines name them."""
 

@@ -30,7 +30,7 @@ import jinja2
 
 from generator import __version__
 from generator import theme as theme_module
-from generator.cache import CACHE_DIR, FileStamps, ParseCache, collector_paused, user_cache
+from generator.cache import CACHE_DIR, BodyStore, FileStamps, ParseCache, collector_paused, user_cache
 from generator.config import SiteConfig
 from generator.documents import Article, parse_document
 from generator.errors import BuildError, ContentError, Problem
@@ -39,7 +39,7 @@ from generator.markup import MarkdownRenderer
 from generator.outputs.base import Output
 from generator.outputs.plan import Plan, check_unique_paths, replan
 from generator.request import BuildRequest
-from generator.site import Options, Site, build_site
+from generator.site import Options, Site, build_site, without_body
 from generator.sources import (
     Findings,
     SourceFile,
@@ -199,7 +199,7 @@ class Memory:
                     warnings = []
                 images = self._images(tree.static, config)
                 warnings += _left_out(images[1], config)
-                site = publishable_site(docs, config, options, tree.static, problems, images)
+                site = publishable_site(docs, config, options, tree.static, problems, images, cache.bodies())
                 warnings += site.warnings
                 model = (
                     None if problems else _Model.of(site, docs, keys, config, tree.static, warnings, options)
@@ -207,7 +207,9 @@ class Memory:
             else:
                 site, model, parsed = quick
                 warnings = list(model.warnings)
-            cache.save(set(keys.values()))
+            live = set(keys.values())
+            if cache.save(live):  # pruned: keep no document whose body is gone from it
+                self._parsed = {k: v for k, v in self._parsed.items() if k in live}
         finally:
             cache.close()
         if self.request.strict and warnings:
@@ -340,7 +342,8 @@ class Memory:
         """The good documents of tree.content, parsed or reused; bad files go to errors."""
         wanted = [keys[s.rel] for s in tree.content]
         known = {k: self._parsed[k] for k in wanted if k in self._parsed}
-        known.update(cache.get_many([k for k in wanted if k not in known]))
+        for k, (doc, doc_warnings) in cache.get_many([k for k in wanted if k not in known]).items():
+            known[k] = (self._held(doc, cache), doc_warnings)
         missing = [(k, s) for k, s in zip(wanted, tree.content, strict=True) if k not in known]
         found = self._parse_missing(missing, config, md, cache, known)
         errors += [p for p in found if p.severity == "error"]
@@ -367,9 +370,15 @@ class Memory:
             if found:
                 problems += found
                 continue
-            known[key] = result
             cache.put(key, result)
+            known[key] = (self._held(result[0], cache), result[1])
         return problems
+
+    @staticmethod
+    def _held(doc, cache: ParseCache):
+        """The document as the model holds it: an article's body stays in the parse
+        cache when there is one (a million stories' bodies would not fit in memory)."""
+        return without_body(doc) if cache.stores_bodies else doc
 
 
 @dataclass(frozen=True)
@@ -596,7 +605,13 @@ def _left_out(broken: dict[str, str], config: SiteConfig) -> list[Problem]:
 
 
 def publishable_site(
-    docs: list, config: SiteConfig, options: Options, statics, problems: list[Problem], images=({}, {})
+    docs: list,
+    config: SiteConfig,
+    options: Options,
+    statics,
+    problems: list[Problem],
+    images=({}, {}),
+    bodies: BodyStore | None = None,
 ) -> Site:
     """The site without the documents named in `problems`; its own problems are added.
 
@@ -608,7 +623,7 @@ def publishable_site(
         bad = {p.path for p in problems}
         docs = [d for d in docs if d.source not in bad]
         try:
-            return build_site(docs, config, options, statics, images)
+            return build_site(docs, config, options, statics, images, bodies)
         except BuildError as exc:
             new = [p for p in exc.problems if p not in problems]
             problems += new

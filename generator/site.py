@@ -12,6 +12,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from generator.cache import BodyStore
 from generator.config import SiteConfig
 from generator.documents import BODY_FIELDS, LIST_FIELDS, Article, Notice, Page, Person
 from generator.errors import BuildError, Problem
@@ -25,7 +26,7 @@ TAXONOMIES = ("category", "tag", "author")
 _BLANK_BODY: dict[str, Any] = dict.fromkeys(BODY_FIELDS)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Term:
     """A category, tag, author or archive month, with the articles filed under it."""
 
@@ -66,6 +67,9 @@ class Site:
     people: dict = field(default_factory=dict)  # slug -> Person, the author files, by slug
     breaking: int | None = None  # the article in the breaking-news banner, if one is on
     warnings: tuple[Problem, ...] = ()  # what the model found doubtful across documents
+    # Where the articles' bodies are when the model holds the articles without them
+    # (memory.py leaves them in the parse cache); None: each article carries its own.
+    bodies: BodyStore | None = field(default=None, compare=False, repr=False)
 
     @property
     def menu(self) -> list[Page]:
@@ -169,6 +173,13 @@ class Site:
             found.append((name, term.route if term else "", self.person(name)))
         return tuple(found)
 
+    def full(self, article: Article) -> Article:
+        """The article with its body: read back from the parse cache when the model
+        holds it without (the story's page, feeds and search index show bodies)."""
+        if self.bodies is None:
+            return article
+        return replace(article, body_html=self.bodies.document(article.source, article.digest).body_html)
+
     def placed(self, index: int, doc: Article) -> Article:
         """A new parse of article `index` with what the model gave it (route, live state)."""
         old = self.articles[index]
@@ -200,9 +211,11 @@ def build_site(
     options: Options,
     statics: tuple[StaticFile, ...] = (),
     images: tuple[dict, dict] = ({}, {}),
+    bodies: BodyStore | None = None,
 ) -> Site:
     """Choose what is published, give everything its URL, and index it. `images` is
-    (rel -> ImageFacts, rel -> why it is no image) of the raster files (images.catalog)."""
+    (rel -> ImageFacts, rel -> why it is no image) of the raster files (images.catalog);
+    `bodies`, if given, holds the bodies of the articles, which then come without."""
     articles, excluded, upcoming = _select([d for d in docs if isinstance(d, Article)], options)
     pages = tuple(
         replace(p, route=route(config, "page", p.slug))
@@ -236,7 +249,13 @@ def build_site(
         people=people,
         breaking=next((i for i, a in enumerate(articles) if _breaking(a, options.now)), None),
         warnings=tuple(_doubts(docs, terms, people, options, config)),
+        bodies=bodies,
     )
+
+
+def without_body(doc):
+    """The model's copy of a document whose body stays in the parse cache (Site.bodies)."""
+    return replace(doc, body_html="") if isinstance(doc, Article) else doc
 
 
 def _next_change(docs: list, now: datetime) -> datetime | None:

@@ -43,7 +43,7 @@ def is_content(rel: str) -> bool:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceFile:
     """A content file: where it is and what it holds (by digest)."""
 
@@ -51,7 +51,7 @@ class SourceFile:
     digest: str  # blake2b of the bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StaticFile:
     """A file copied as-is into the output."""
 

@@ -38,7 +38,7 @@ class Facet(enum.Enum):
     FILES = "files"  # files outside the model (theme assets): re-planned on every build
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Output:
     """One file of the built site."""
 

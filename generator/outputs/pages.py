@@ -104,7 +104,7 @@ class ArticlePage(HtmlKind):
 
     def context(self, rendering: Rendering, index: int) -> dict:
         site = rendering.site
-        article = site.articles[index]
+        article = site.full(site.articles[index])
         page_url = to_url(site.config, article.route)
         category = site.category_of(article)
         return {
