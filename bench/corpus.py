@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -66,25 +67,26 @@ class Story:
 
 
 def make_stories(count: int, seed: int = 5) -> list[Story]:
+    return list(iter_stories(count, seed))
+
+
+def iter_stories(count: int, seed: int = 5) -> Iterator[Story]:
+    """The stories one by one: a million of them do not fit in memory beside a build."""
     rng = random.Random(seed)
     span = (datetime(2026, 11, 1) - START).total_seconds()
-    stories = []
     for n in range(count):
         title = _sentence(rng, 5, 10).rstrip(".")
         date = START + timedelta(seconds=int(span * n / count) + rng.randrange(3600))
-        stories.append(
-            Story(
-                slug=f"story-{n:06d}",
-                title=title,
-                date=date,
-                category=rng.choice(CATEGORIES),
-                tags=tuple(rng.sample(TAG_NAMES, rng.randint(2, 4))),
-                author=rng.choice(AUTHORS),
-                summary=_sentence(rng, 14, 24),
-                body=_body(rng, n, count),
-            )
+        yield Story(
+            slug=f"story-{n:06d}",
+            title=title,
+            date=date,
+            category=rng.choice(CATEGORIES),
+            tags=tuple(rng.sample(TAG_NAMES, rng.randint(2, 4))),
+            author=rng.choice(AUTHORS),
+            summary=_sentence(rng, 14, 24),
+            body=_body(rng, n, count),
         )
-    return stories
 
 
 def _sentence(rng: random.Random, low: int, high: int) -> str:
@@ -158,11 +160,10 @@ HERE = Path(__file__).resolve().parent
 
 def write_corpus(count: int, root: Path, tools=("newsgen", "hugo", "pelican")) -> Path:
     """Write the N-article corpus under root/<tool>/; returns root."""
-    stories = make_stories(count)
     for tool in tools:
         site = root / tool
         shutil.rmtree(site, ignore_errors=True)
-        for s in stories:
+        for s in iter_stories(count):
             path = site / article_path(tool, s)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(WRITERS[tool](s), encoding="utf-8")
@@ -173,7 +174,8 @@ def write_corpus(count: int, root: Path, tools=("newsgen", "hugo", "pelican")) -
 @lru_cache(maxsize=8)
 def newest_story_path(tool: str, count: int) -> str:
     """The article the edit benchmark changes: the newest, as a newsroom edits most."""
-    return article_path(tool, make_stories(count)[-1])
+    *_, newest = iter_stories(count)
+    return article_path(tool, newest)
 
 
 def main() -> None:

@@ -257,13 +257,18 @@ def measure_tool(results: Results, n: int, tool: str, site: Path, run: int) -> N
 
 
 def measure_serve(n: int, site: Path, saves: int = 7) -> list[float]:
-    """Builder.build(changed) after a save, in one long-lived process (as `newsgen serve`)."""
+    return measure_serve_path(site, corpus.newest_story_path("newsgen", n), saves)
+
+
+def measure_serve_path(site: Path, rel: str, saves: int = 7) -> list[float]:
+    """Builder.build(changed) after a save of `rel`, in one long-lived process (as
+    `newsgen serve`)."""
     script = f"""
 import sys, time
 from pathlib import Path
 from generator.build import Builder, BuildRequest
 from generator.preview.session import preview_kinds
-site = Path({str(site)!r}); rel = {corpus.newest_story_path("newsgen", n)!r}
+site = Path({str(site)!r}); rel = {rel!r}
 # The CLI runs' output: nothing to render first; the preview's kinds (search indexed aside).
 builder = Builder(BuildRequest(site_dir=site, kinds=preview_kinds(lambda: None)))
 builder.build()

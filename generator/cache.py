@@ -343,7 +343,7 @@ class BodyStore:
                     Problem(
                         rel,
                         None,
-                        f"its parsed text is missing from {self.path} (was the cache removed during the build?)",
+                        f"its parsed text is missing from {self.path} (removed during the build?)",
                         "build again",
                     )
                 ]

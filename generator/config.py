@@ -55,6 +55,7 @@ class ImageSettings:
     formats: tuple[str, ...] = IMAGE_FORMATS  # besides the JPEG/PNG fallback, best first
     quality: int = 78  # encoder quality, 1-100, for every lossy format
     keep_metadata: bool = False  # publish originals with their EXIF/XMP (GPS included)
+    share_cards: bool = True  # a drawn card per story without a photo; false: the site's card
 
 
 @dataclass(frozen=True)
@@ -282,7 +283,7 @@ def _check_images(value: Any, bad) -> ImageSettings | None:
                 f"unknown setting `images.{name}`",
                 closest(str(name), known) or f"known: {', '.join(sorted(known))}",
             )
-        elif name in ("enabled", "keep_metadata"):
+        elif name in ("enabled", "keep_metadata", "share_cards"):
             if isinstance(item, bool):
                 found[name] = item
             else:

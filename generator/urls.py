@@ -120,3 +120,9 @@ def share_card_path(page_route: str) -> str:
     """The share card of the page at a route: "2026/11/24/x/share.jpg"; the site's own,
     for its listings, is "share.jpg"."""
     return page_route + SHARE_CARD
+
+
+def share_card_url(config: SiteConfig, page_route: str) -> str:
+    """The card a page without a photo shares: its own, or the site's when the site
+    draws none per page (`images.share_cards: false`, an archive too big for a card each)."""
+    return asset_abs_url(config, share_card_path(page_route if config.images.share_cards else ""))

@@ -156,6 +156,8 @@ class ShareCard(OutputKind):
         site = planner.site
         masthead = _masthead(site)
         yield planner.output(self, share_card_path(""), ("site",), masthead)
+        if not site.config.images.share_cards:
+            return
         for i, a in enumerate(site.articles):
             if not _has_photo(site, a):
                 yield planner.output(self, share_card_path(a.route), ("article", i), masthead, a.title)

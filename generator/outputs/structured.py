@@ -12,7 +12,7 @@ from generator.images import CROPS, SHARE_SIZE
 from generator.markup import plain_text
 from generator.outputs.pictures import crop_paths
 from generator.site import Site, Term
-from generator.urls import asset_abs_url, link_abs_url, share_card_path, to_url
+from generator.urls import asset_abs_url, link_abs_url, share_card_url, to_url
 
 SCHEMA = "https://schema.org"
 
@@ -188,7 +188,7 @@ def story_images(site: Site, story: Article) -> list[dict]:
         ]
     if story.image and "://" in story.image:
         return [{"@type": "ImageObject", "url": story.image, **credit}]
-    card = asset_abs_url(config, share_card_path(story.route))
+    card = share_card_url(config, story.route)
     w, h = SHARE_SIZE
     return [{"@type": "ImageObject", "url": card, "width": w, "height": h, **credit}]
 

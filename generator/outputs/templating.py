@@ -35,7 +35,7 @@ from generator.urls import (
     index_route,
     link_abs_url,
     page_route,
-    share_card_path,
+    share_card_url,
     to_url,
 )
 
@@ -156,7 +156,7 @@ class Templates:
             "picture": lambda path, sizes, alt="", eager=False, class_="", focus=None, lazy=None: picture(
                 site, path, alt, sizes, eager, class_, focus, lazy=lazy
             ),
-            "share_card_url": lambda route="": asset_abs_url(config, share_card_path(route)),
+            "share_card_url": lambda route="": share_card_url(config, route),
             "favicon_url": to_url(config, FAVICON_PNG),
             "touch_icon_url": to_url(config, TOUCH_ICON),
             # The newsroom's vocabulary: people, corrections, trust pages, the banner.
