@@ -51,7 +51,7 @@ def build(
     """
     started = time.perf_counter()
     if memory is None:  # a one-shot build: its memory (and any cluster client) ends with it
-        memory = Memory(request)
+        memory = Memory(request, lasting=False)
         try:
             return build(request, memory, changed)
         finally:

@@ -15,6 +15,7 @@ import os
 import pickle
 import sqlite3
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -168,24 +169,21 @@ class ParseCache:
         """A reader of this cache's article bodies, for the processes that render them."""
         return BodyStore(self._path, self.salt) if self._path is not None else None
 
-    def get_many(self, keys: list[str]) -> dict[str, object]:
+    def get_many(self, keys: list[str]) -> Iterator[tuple[str, object]]:
+        """(key, document) of the keys found, one at a time: the caller keeps what it
+        needs of each (a million bodies at once would not fit in memory)."""
         if self._db is None or not keys:
-            return {}
-        found: dict[str, object] = {}
+            return
         with collector_paused():
-            self._fetch(keys, found)
-        return found
-
-    def _fetch(self, keys: list[str], found: dict) -> None:
-        assert self._db is not None  # get_many asks only with a database
-        for start in range(0, len(keys), 900):  # SQLite's limit on bound parameters
-            chunk = keys[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            for key, blob in self._db.execute(f"SELECT key, value FROM docs WHERE key IN ({marks})", chunk):
-                try:
-                    found[key] = pickle.loads(blob)
-                except Exception:  # noqa: BLE001 - any unreadable entry is simply a miss
-                    continue
+            for start in range(0, len(keys), 900):  # SQLite's limit on bound parameters
+                chunk = keys[start : start + 900]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(f"SELECT key, value FROM docs WHERE key IN ({marks})", chunk)
+                for key, blob in rows.fetchall():
+                    try:
+                        yield key, pickle.loads(blob)
+                    except Exception:  # noqa: BLE001 - any unreadable entry is simply a miss
+                        continue
 
     def put(self, key: str, value: object) -> None:
         if self._db is None:
@@ -303,6 +301,10 @@ class FileStamps:
         return any(v[1] >= self._taken - RACY_NS for v in self._new.values())
 
 
+class MissingBody(BuildError):
+    """A body the model counts on is not in the parse cache: what remembered it is stale."""
+
+
 class BodyStore:
     """Article bodies read back from the parse cache, by the process that renders them.
 
@@ -338,7 +340,7 @@ class BodyStore:
         key = entry_key(self.salt, rel, digest)
         row = self._connection().execute("SELECT value FROM docs WHERE key = ?", (key,)).fetchone()
         if row is None:
-            raise BuildError(
+            raise MissingBody(
                 [
                     Problem(
                         rel,

@@ -302,7 +302,7 @@ def check_content(site_dir: Path, now: datetime | None = None) -> list[Problem]:
     """Every error and warning a build of the site's sources would give, writing nothing
     to the output folder (the parse cache may be filled, as by a build)."""
     request = BuildRequest(site_dir=site_dir, now=now)
-    memory = Memory(request)
+    memory = Memory(request, lasting=False)
     findings = Findings()
     problems: list[Problem] = []
     try:

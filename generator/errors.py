@@ -47,6 +47,10 @@ class BuildError(Exception):
         self.warnings = list(warnings)  # found too: shown with the errors, not after them
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):
+        # Raised in a worker process, it comes back by pickle with its problems whole.
+        return (type(self), (self.problems, self.warnings))
+
 
 def closest(word: str, choices) -> str:
     """A 'did you mean' suffix for an unknown name, or an empty string."""

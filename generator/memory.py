@@ -21,6 +21,7 @@ import hashlib
 import os
 import pickle
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -30,7 +31,16 @@ import jinja2
 
 from generator import __version__
 from generator import theme as theme_module
-from generator.cache import CACHE_DIR, BodyStore, FileStamps, ParseCache, collector_paused, user_cache
+from generator.budget import MemoryBudget
+from generator.cache import (
+    CACHE_DIR,
+    BodyStore,
+    FileStamps,
+    MissingBody,
+    ParseCache,
+    collector_paused,
+    user_cache,
+)
 from generator.config import SiteConfig
 from generator.documents import Article, parse_document
 from generator.errors import BuildError, ContentError, Problem
@@ -76,9 +86,12 @@ class Memory:
     Not thread-safe: one build at a time uses a memory.
     """
 
-    def __init__(self, request: BuildRequest):
+    def __init__(self, request: BuildRequest, lasting: bool = True):
         self.request = request
         self.site_dir = request.site_dir.resolve()
+        # A memory for one build (lasting=False) keeps no parsed document past its model:
+        # at a million stories a second copy of each would not fit.
+        self._lasting = lasting
         self._parsed: dict[str, tuple] = {}  # parse-cache key -> (document, warnings)
         self._content: dict[str, SourceFile] | None = None  # rel -> file, from the last scan
         self._stamps: FileStamps | None = None
@@ -130,7 +143,8 @@ class Memory:
     def plan(self, site: Site, theme: Theme) -> list[Output]:
         """Every output of the site, re-planned from the last plan where the model is
         the last one (see outputs/plan.py), and found bound for distinct files."""
-        self._plan = replan(self._plan, site, theme, self.request.kinds)
+        with self._bodies_checked():  # the search index reads every body
+            self._plan = replan(self._plan, site, theme, self.request.kinds)
         self._save_snapshot()
         outputs = list(self._plan.outputs)
         paths = tuple(o.path for o in outputs)
@@ -156,11 +170,29 @@ class Memory:
             self._manifest = Manifest(path)
         fan_out = self.fan_out("render")
         try:
-            return write_outputs(
-                outputs, render, out_dir, self._manifest, fan_out=fan_out, overwrite=self.request.overwrite
-            )
+            with self._bodies_checked():
+                return write_outputs(
+                    outputs,
+                    render,
+                    out_dir,
+                    self._manifest,
+                    fan_out=fan_out,
+                    overwrite=self.request.overwrite,
+                )
         except BaseException:
             self._manifest = None  # a commit may have stopped half way: read it back next time
+            raise
+
+    @contextmanager
+    def _bodies_checked(self):
+        """On a body missing from the parse cache, drop the documents and models that
+        count on it, in memory and on disk, so that the next build reads the files again."""
+        try:
+            yield
+        except MissingBody:
+            self._parsed, self._last, self._plan, self._keys = {}, None, None, ("", {})
+            if self._model_path is not None:
+                self._model_path.unlink(missing_ok=True)
             raise
 
     def vouch(self) -> None:
@@ -193,7 +225,8 @@ class Memory:
                 else self._reuse(last, tree, keys, config, options, md, cache, problems)
             )
             if quick is None:
-                docs, warnings, parsed = self._parse(tree, keys, config, md, cache, problems)
+                budget = MemoryBudget(len(tree.content))  # refuses a build that would not fit
+                docs, warnings, parsed = self._parse(tree, keys, config, md, cache, problems, budget)
                 if self.request.strict:
                     problems += [replace(w, severity="error") for w in warnings]
                     warnings = []
@@ -337,19 +370,30 @@ class Memory:
         return SourceTree(tuple(content[rel] for rel in sorted(content)), static)
 
     def _parse(
-        self, tree: SourceTree, keys: dict[str, str], config: SiteConfig, md, cache, errors: list[Problem]
+        self,
+        tree: SourceTree,
+        keys: dict[str, str],
+        config: SiteConfig,
+        md,
+        cache,
+        errors: list[Problem],
+        budget: MemoryBudget | None = None,
     ) -> tuple[list, list[Problem], int]:
-        """The good documents of tree.content, parsed or reused; bad files go to errors."""
+        """The good documents of tree.content, parsed or reused; bad files go to errors.
+        A budget is told how many are held as they come (budget.py)."""
+        held = budget.read if budget is not None else _ignore
         wanted = [keys[s.rel] for s in tree.content]
         known = {k: self._parsed[k] for k in wanted if k in self._parsed}
-        for k, (doc, doc_warnings) in cache.get_many([k for k in wanted if k not in known]).items():
+        for k, (doc, doc_warnings) in cache.get_many([k for k in wanted if k not in known]):
             known[k] = (self._held(doc, cache), doc_warnings)
+            held(len(known))
         missing = [(k, s) for k, s in zip(wanted, tree.content, strict=True) if k not in known]
-        found = self._parse_missing(missing, config, md, cache, known)
+        found = self._parse_missing(missing, config, md, cache, known, held)
         errors += [p for p in found if p.severity == "error"]
         warned = [p for p in found if p.severity != "error"]  # of the bad files: shown with their errors
         wanted = [k for k in wanted if k in known]  # the bad files are reported, not kept
-        self._parsed.update((k, known[k]) for k in wanted)
+        if self._lasting:
+            self._parsed.update((k, known[k]) for k in wanted)
         # Forget superseded versions once a few have piled up: sweeping every document
         # on every save cost more than keeping a few dozen old ones.
         if len(self._parsed) > len(keys) + PARSED_SLACK:
@@ -362,7 +406,7 @@ class Memory:
             warnings += doc_warnings
         return docs, warnings, len(missing)
 
-    def _parse_missing(self, missing, config, md, cache, known) -> list[Problem]:
+    def _parse_missing(self, missing, config, md, cache, known, held) -> list[Problem]:
         job = partial(_parse_one, self.site_dir, config, md)
         fan_out = self.fan_out("parse")
         problems: list[Problem] = []
@@ -372,6 +416,7 @@ class Memory:
                 continue
             cache.put(key, result)
             known[key] = (self._held(result[0], cache), result[1])
+            held(len(known))
         return problems
 
     @staticmethod
@@ -503,6 +548,10 @@ class _MemoryBytecodeCache(jinja2.BytecodeCache):
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+def _ignore(_: int) -> None:
+    pass
 
 
 def _drift(last: _Model | None, keys: dict[str, str]) -> int:

@@ -55,6 +55,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from generator.cache import MissingBody
 from generator.errors import BuildError, Problem
 from generator.outpaths import path_problem
 from generator.sources import digest_bytes
@@ -509,6 +510,8 @@ def stage_output(
     """
     try:
         data = render(output)
+    except MissingBody:
+        raise  # not this output's fault: the build's memory is stale (memory.py)
     except BuildError as exc:
         return "failed", list(exc.problems), ()
     digest = digest_bytes(data)

@@ -1,0 +1,113 @@
+"""A big archive on one machine: bodies stay on disk, the saved model holds list fields,
+a build that cannot fit in memory says so before it renders (issue 17).
+
+The figures at 100,000 and 1,000,000 stories are bench/scale.py's, in bench/RESULTS.md;
+these tests prove the behaviour that makes them possible on small sites.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import sqlite3
+
+import feedparser
+import lxml.html
+import pytest
+from conftest import NOW, article
+
+from generator.build import Builder, BuildRequest
+from generator.cache import CACHE_DIR
+from generator.errors import BuildError
+
+WORDS = ("marmalade", "quince", "tamarind")  # one word only each story's body holds
+
+
+def stories(n: int = 3) -> dict[str, str]:
+    return {
+        f"content/articles/s{i}.md": article(
+            f"Story {i}",
+            date=f"2026-11-{10 + i}T10:00:00",
+            body=f"Paragraph one of story {i}.\n\nThe {WORDS[i % 3]} paragraph.",
+            summary=f"What story {i} is about.",
+        )
+        for i in range(n)
+    }
+
+
+def test_the_model_holds_no_body_yet_every_page_and_feed_shows_it(make_site):
+    site = make_site(stories())
+    report = site.build()
+    assert [a.body_html for a in report.site.articles] == ["", "", ""]
+    for i, word in enumerate(WORDS):
+        page = lxml.html.fromstring(site.read(f"2026/11/{10 + i}/s{i}/index.html"))
+        assert word in page.cssselect("article")[0].text_content()
+    feed = feedparser.parse(site.read("feed.xml"))
+    bodies = {e.title: e.content[0].value for e in feed.entries}
+    assert all(WORDS[i % 3] in bodies[f"Story {i}"] for i in range(3))
+    items = json.loads(site.read("feed.json"))["items"]
+    assert all(any(w in item["content_html"] for w in WORDS) for item in items)
+    # The saved model, which a no-change build loads, holds list fields, not bodies.
+    snapshot = b"".join(p.read_bytes() for p in (site.root / CACHE_DIR).glob("model-*.pickle"))
+    assert b"What story 0 is about." in snapshot
+    assert not any(w.encode() in snapshot for w in WORDS)
+
+
+def test_a_build_without_a_cache_keeps_bodies_in_the_model(make_site):
+    site = make_site(stories())
+    report = site.build(use_cache=False)
+    assert "marmalade" in report.site.articles[-1].body_html
+    assert "marmalade" in site.read("2026/11/10/s0/index.html")
+
+
+def test_a_body_gone_from_the_cache_fails_the_build_naming_the_story(make_site):
+    site = make_site(stories())
+    builder = Builder(BuildRequest(site_dir=site.root, now=NOW, jobs=1))
+    builder.build()
+    before = site.read("feed.xml")
+    with sqlite3.connect(site.root / CACHE_DIR / "parse.sqlite") as db:
+        db.execute("DELETE FROM docs")  # the cache removed while the preview runs
+    path = site.root / "content/articles/s2.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("paragraph.", "paragraph, edited."))
+    with pytest.raises(BuildError) as failed:
+        builder.build({"content/articles/s2.md"})  # its feeds show the other stories too
+    problem = failed.value.problems[0]
+    assert problem.path in ("content/articles/s0.md", "content/articles/s1.md")
+    assert "missing" in problem.message and problem.hint == "build again"
+    # Raised in a forked or Dask worker, the error comes back whole.
+    assert pickle.loads(pickle.dumps(failed.value)).problems == failed.value.problems
+    assert site.read("feed.xml") == before  # the output is untouched
+    builder.build()  # told anything may have changed: the files are read again
+    assert "edited" in site.read("2026/11/12/s2/index.html")
+
+
+def test_an_archive_may_share_the_site_card_instead_of_drawing_one_per_story(make_site):
+    site = make_site(
+        {
+            **stories(),
+            "site.yaml": "title: T\nbase_url: https://example.org/\nimages:\n  share_cards: false\n",
+        }
+    )
+    site.build()
+    assert (site.out / "share.jpg").exists()
+    assert not list(site.out.glob("2026/**/share.jpg"))
+    page = lxml.html.fromstring(site.read("2026/11/10/s0/index.html"))
+    assert page.xpath('//meta[@property="og:image"]/@content') == ["https://example.org/share.jpg"]
+    data = [json.loads(s.text) for s in page.xpath('//script[@type="application/ld+json"]')]
+    story = next(d for d in data if d.get("@type") == "NewsArticle")
+    assert [i["url"] for i in story["image"]] == ["https://example.org/share.jpg"]
+
+
+def test_a_build_that_would_not_fit_in_memory_stops_before_writing(make_site, monkeypatch):
+    site = make_site(stories())
+    monkeypatch.setenv("NEWSGEN_MEMORY_LIMIT", "20M")  # less than Python itself holds
+    with pytest.raises(BuildError) as failed:
+        site.build()
+    problem = failed.value.problems[0]
+    assert problem.path == "content"
+    assert "would need about" in problem.message and "allows 20 MiB" in problem.message
+    assert "NEWSGEN_MEMORY_LIMIT" in problem.hint
+    assert not site.out.exists()
+    monkeypatch.setenv("NEWSGEN_MEMORY_LIMIT", "8G")
+    site.build()
+    assert "marmalade" in site.read("2026/11/10/s0/index.html")
