@@ -258,6 +258,7 @@ class FileStamps:
         self._old: dict[str, list] = {}
         self._taken = 0
         self._new: dict[str, list] = {}
+        self._changed = False  # a stamp of _new differs from the one read
         # Taken before any file is read: a write after this moment has a later mtime.
         self._now = time.time_ns()
         if self.path is not None:
@@ -270,25 +271,27 @@ class FileStamps:
     def digest(self, path: str | Path, rel: str, hasher) -> str:
         """The digest of a file, from its stamp when size and mtime are as remembered."""
         st = os.stat(path)
-        old = self._old.get(rel)
+        old = self._old.pop(rel, None)  # each stamp is held once, old or new
         if (
             old
             and old[0] == st.st_size
             and old[1] == st.st_mtime_ns
             and st.st_mtime_ns < self._taken - RACY_NS
         ):
-            digest = old[2]
-        else:
-            with open(path, "rb") as f:
-                digest = hasher(f.read())
+            self._new[rel] = old
+            return old[2]
+        with open(path, "rb") as f:
+            digest = hasher(f.read())
         self._new[rel] = [st.st_size, st.st_mtime_ns, digest]
+        self._changed = True
         return digest
 
     def save(self) -> None:
         """Record the stamps, unless they are the ones already on disk."""
         if self.path is None:
             return
-        if self._new == self._old and not self._near_taken():
+        # Left in _old: files gone since the stamps were taken.
+        if not self._changed and not self._old and not self._near_taken():
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")

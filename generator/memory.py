@@ -49,7 +49,7 @@ from generator.markup import MarkdownRenderer
 from generator.outputs.base import Output
 from generator.outputs.plan import Plan, check_unique_paths, replan
 from generator.request import BuildRequest
-from generator.site import Options, Site, build_site, without_body
+from generator.site import Options, Site, build_site, held
 from generator.sources import (
     Findings,
     SourceFile,
@@ -93,6 +93,7 @@ class Memory:
         # at a million stories a second copy of each would not fit.
         self._lasting = lasting
         self._parsed: dict[str, tuple] = {}  # parse-cache key -> (document, warnings)
+        self._shared: dict = {}  # the values documents hold alike, one copy each (site.held)
         self._content: dict[str, SourceFile] | None = None  # rel -> file, from the last scan
         self._stamps: FileStamps | None = None
         self._last: _Model | None = None  # the last good model, for body-only edits
@@ -419,11 +420,10 @@ class Memory:
             held(len(known))
         return problems
 
-    @staticmethod
-    def _held(doc, cache: ParseCache):
-        """The document as the model holds it: an article's body stays in the parse
-        cache when there is one (a million stories' bodies would not fit in memory)."""
-        return without_body(doc) if cache.stores_bodies else doc
+    def _held(self, doc, cache: ParseCache):
+        """The document as the model holds it (site.held): an article's body stays in
+        the parse cache when there is one."""
+        return held(doc, self._shared, keep_body=not cache.stores_bodies)
 
 
 @dataclass(frozen=True)

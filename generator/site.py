@@ -253,9 +253,31 @@ def build_site(
     )
 
 
-def without_body(doc):
-    """The model's copy of a document whose body stays in the parse cache (Site.bodies)."""
-    return replace(doc, body_html="") if isinstance(doc, Article) else doc
+def held(doc, table: dict, keep_body: bool = True):
+    """The model's copy of a document: without its body unless `keep_body` (it stays in
+    the parse cache, Site.bodies), and with the values thousands of stories hold alike
+    (their sections, tags and bylines, which front-matter key sits on which line) taken
+    from `table`, one copy for all; a million stories' own copies would not fit."""
+    if not isinstance(doc, Article):
+        return doc
+
+    def one(names: tuple[str, ...]) -> tuple[str, ...]:
+        names = tuple(table.setdefault(name, name) for name in names)
+        return table.setdefault(names, names)
+
+    return replace(
+        doc,
+        body_html=doc.body_html if keep_body else "",
+        categories=one(doc.categories),
+        tags=one(doc.tags),
+        authors=one(doc.authors),
+        type=table.setdefault(doc.type, doc.type),
+        extra=doc.extra or _NOTHING,
+        line_of=table.setdefault(tuple(doc.line_of.items()), doc.line_of),
+    )
+
+
+_NOTHING: dict = {}  # the free values of every story that has none, shared (never written to)
 
 
 def _next_change(docs: list, now: datetime) -> datetime | None:
