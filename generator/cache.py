@@ -122,7 +122,7 @@ def collector_paused():
 
 
 # New entries are written once they add up to this many bytes, not held to the end.
-PENDING_BYTES = 32 << 20
+PENDING_BYTES = 4 << 20
 
 
 def entry_key(salt: str, rel: str, digest: str) -> str:

@@ -65,6 +65,7 @@ FILES = "files"  # staged outputs, below the staging folder so no output name ca
 JOURNAL = "journal.json"  # the commit plan, beside FILES
 LOG_LIMIT = 256 * 1024  # bytes of manifest deltas logged before they are folded in
 MAX_LISTED = 20  # files in the way named one by one; the rest are counted
+FOLDERS_HELD = 4096  # staging folders a process remembers having made (see stage_output)
 
 
 class Written(NamedTuple):
@@ -524,6 +525,8 @@ def stage_output(
         if made is None or staged_file.parent not in made:
             staged_file.parent.mkdir(parents=True, exist_ok=True)
             if made is not None:
+                if len(made) >= FOLDERS_HELD:  # a folder each for a million pages: start again
+                    made.clear()
                 made.add(staged_file.parent)
         staged_file.write_bytes(data)
         mtime = os.stat(staged_file).st_mtime_ns  # os.replace keeps it

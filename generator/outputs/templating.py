@@ -7,6 +7,7 @@ author finds the whole vocabulary in one place (docs/templates.md lists it).
 
 from __future__ import annotations
 
+import itertools
 import math
 import traceback
 from dataclasses import dataclass
@@ -65,6 +66,9 @@ class Pager:
 CARD_TEMPLATE = "partials/macros.html"
 # Included by the theme's base.html through the `site_footer` global (memoized).
 FOOTER_TEMPLATE = "partials/footer.html"
+# Cards a process keeps (the oldest half goes when full): every one of a 20,000-story
+# site's is reused, and at a million a worker's memory stays bounded.
+CARDS_HELD = 65536
 
 
 class Templates:
@@ -228,6 +232,9 @@ class Templates:
                 self._card_macro = self.env.get_template(CARD_TEMPLATE).module.card
             html = self._card_macro(article, *args, **kwargs)
             if route is not None:
+                if len(self._cards) >= CARDS_HELD:  # a million stories' cards would not fit
+                    for old in list(itertools.islice(self._cards, CARDS_HELD // 2)):
+                        del self._cards[old]
                 self._cards[key] = html
         return html
 
