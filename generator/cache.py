@@ -17,6 +17,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from generator import __version__
@@ -139,12 +140,13 @@ class ParseCache:
     def __init__(self, folder: Path | None, settings: str):
         self.salt = f"{__version__}|{PARSE_FORMAT}|{settings}|{pickle.HIGHEST_PROTOCOL}"
         self._path = folder / "parse.sqlite" if folder else None
+        # Made anew (missing or corrupt): a saved model's bodies are not in it.
+        self.fresh = self._path is not None and not self._path.exists()
         self._db = self._open(self._path) if self._path else None
         self._pending: list[tuple[str, bytes]] = []
         self._pending_bytes = 0
 
-    @staticmethod
-    def _open(path: Path) -> sqlite3.Connection | None:
+    def _open(self, path: Path) -> sqlite3.Connection | None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(path)
@@ -153,6 +155,7 @@ class ParseCache:
             return db
         except sqlite3.DatabaseError:
             path.unlink(missing_ok=True)  # corrupt: start again rather than trust it
+            self.fresh = True
             db = sqlite3.connect(path)
             db.execute(_SCHEMA)
             return db
@@ -338,9 +341,17 @@ class BodyStore:
     def __hash__(self) -> int:
         return hash((self.path, self.salt))
 
+    def body_html(self, rel: str, digest: str) -> str:
+        """The body of the article `rel` at `digest`, from the last few read in this
+        process when it is one of them: the preview renders the newest stories' feed
+        entries again on every save."""
+        return _recent_body(self, entry_key(self.salt, rel, digest), rel)
+
     def document(self, rel: str, digest: str):
         """The whole parsed document of `rel` at `digest`."""
-        key = entry_key(self.salt, rel, digest)
+        return self._read(entry_key(self.salt, rel, digest), rel)
+
+    def _read(self, key: str, rel: str):
         row = self._connection().execute("SELECT value FROM docs WHERE key = ?", (key,)).fetchone()
         if row is None:
             raise MissingBody(
@@ -360,3 +371,10 @@ class BodyStore:
             self._db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
             self._pid = os.getpid()
         return self._db
+
+
+# Keyed by content (the parse-cache key), so an entry is never stale; the store is only
+# the way to read it on a miss, and every store of one cache and salt reads the same.
+@lru_cache(maxsize=4096)
+def _recent_body(store: BodyStore, key: str, rel: str) -> str:
+    return store._read(key, rel).body_html

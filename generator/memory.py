@@ -217,7 +217,9 @@ class Memory:
         cache = ParseCache(self._cache_dir, settings)
         try:
             keys = self._keys_of(tree, cache)
-            last = self._last or self._load_snapshot(cache.salt)
+            if cache.fresh:  # the documents and models remembered count on what it lost
+                self._parsed, self._last, self._plan = {}, None, None
+            last = None if cache.fresh else self._last or self._load_snapshot(cache.salt)
             # --strict --keep-going must leave out the files with warnings: a full build.
             leave_out_warned = self.request.strict and self.request.keep_going
             quick = (

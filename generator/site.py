@@ -178,7 +178,7 @@ class Site:
         holds it without (the story's page, feeds and search index show bodies)."""
         if self.bodies is None:
             return article
-        return replace(article, body_html=self.bodies.document(article.source, article.digest).body_html)
+        return replace(article, body_html=self.bodies.body_html(article.source, article.digest))
 
     def placed(self, index: int, doc: Article) -> Article:
         """A new parse of article `index` with what the model gave it (route, live state)."""
@@ -206,7 +206,7 @@ class Site:
 
 
 def build_site(
-    docs: list[Article | Page],
+    docs: list[Article | Page | Person],
     config: SiteConfig,
     options: Options,
     statics: tuple[StaticFile, ...] = (),

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from itertools import islice
 
 from generator.errors import BuildError, Problem
 
 # Below this many items a pool costs more (fork, pipes) than it saves.
 MIN_PARALLEL = 48
+# Chunks queued or running per worker: enough to keep every worker busy.
+IN_FLIGHT = 4
 
 # Progress callback: (stage name, items done, items in the stage).
 Progress = Callable[[str, int, int], None]
@@ -59,18 +63,32 @@ def _adopt(fn: Callable, items: list) -> None:
     _WORKER_JOB["fn"], _WORKER_JOB["items"] = fn, items
 
 
-def _run_item(index: int):
-    return _WORKER_JOB["fn"](_WORKER_JOB["items"][index])
+def _run_span(start: int, stop: int) -> list:
+    fn, items = _WORKER_JOB["fn"], _WORKER_JOB["items"]
+    return [fn(items[i]) for i in range(start, stop)]
 
 
 def _forked_map(fn: Callable, items: list, jobs: int) -> Iterator:
     # An executor rather than multiprocessing.Pool: a worker killed by the system (out
     # of memory) then fails the build with BrokenProcessPool instead of hanging it.
+    # Chunks are handed out a few at a time, not all at once (Executor.map): results the
+    # building process has not taken yet would pile up, a million parsed stories of them.
     context = multiprocessing.get_context("fork")
     chunk = max(1, min(64, len(items) // (jobs * 8)))
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_adopt, initargs=(fn, items))
+    starts = iter(range(0, len(items), chunk))
+
+    def submit(start: int) -> Future:
+        return pool.submit(_run_span, start, min(start + chunk, len(items)))
+
     try:
-        yield from pool.map(_run_item, range(len(items)), chunksize=chunk)
+        window = deque(submit(start) for start in islice(starts, IN_FLIGHT * jobs))
+        while window:
+            results = window.popleft().result()
+            following = next(starts, None)
+            if following is not None:
+                window.append(submit(following))
+            yield from results
         pool.shutdown()
     except BaseException as exc:
         # Interrupted (Ctrl-C, SIGTERM, a failure downstream): drop the queued work rather
