@@ -103,6 +103,8 @@ class Memory:
         self._model_path = self._cache_dir / f"model-{_name_of(choice)}.pickle" if self._cache_dir else None
         self._bytecode: jinja2.BytecodeCache | None = None  # compiled templates
         self._plan: Plan | None = None  # the last build's plan, for outputs.plan.replan
+        self._written: Plan | None = None  # the plan whose outputs the manifest records
+        self._only: list[Output] | None = None  # outputs that may differ from them (plan)
         self._unique_paths: tuple = ()  # the last output paths found unique
         self._snapshot_due: tuple | None = None  # (salt, model) to save once planned
         self._keys: tuple[str, dict] = ("", {})  # parse-cache salt, rel -> (digest, key)
@@ -144,14 +146,19 @@ class Memory:
     def plan(self, site: Site, theme: Theme) -> list[Output]:
         """Every output of the site, re-planned from the last plan where the model is
         the last one (see outputs/plan.py), and found bound for distinct files."""
+        previous = self._plan
         with self._bodies_checked():  # the search index reads every body
-            self._plan = replan(self._plan, site, theme, self.request.kinds)
+            self._plan = replan(previous, site, theme, self.request.kinds)
         self._save_snapshot()
         outputs = list(self._plan.outputs)
         paths = tuple(o.path for o in outputs)
-        if paths != self._unique_paths:  # the same paths as last time are still unique
+        same_paths = paths == self._unique_paths
+        if not same_paths:  # the same paths as last time are still unique
             check_unique_paths(outputs)
             self._unique_paths = paths
+        # What may differ from the outputs the manifest records, when it records the
+        # previous plan's (the last build wrote it, the folder is trusted): see write.
+        self._only = _differing(self._plan, previous) if same_paths and previous is self._written else None
         return outputs
 
     def write(
@@ -170,19 +177,23 @@ class Memory:
         if self._manifest is None or self._manifest.path != path:
             self._manifest = Manifest(path)
         fan_out = self.fan_out("render")
+        only, self._only, self._written = self._only, None, None
         try:
             with self._bodies_checked():
-                return write_outputs(
+                report = write_outputs(
                     outputs,
                     render,
                     out_dir,
                     self._manifest,
                     fan_out=fan_out,
                     overwrite=self.request.overwrite,
+                    only=only,
                 )
         except BaseException:
             self._manifest = None  # a commit may have stopped half way: read it back next time
             raise
+        self._written = self._plan  # the manifest now records this plan's outputs
+        return report
 
     @contextmanager
     def _bodies_checked(self):
@@ -550,6 +561,21 @@ class _MemoryBytecodeCache(jinja2.BytecodeCache):
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+def _differing(plan: Plan, previous: Plan | None) -> list[Output] | None:
+    """The outputs of `plan` that are not those of `previous` (a re-plan keeps the
+    segments and outputs an edit cannot change as the very same objects), or None."""
+    if previous is None or len(plan.segments) != len(previous.segments):
+        return None
+    found: list[Output] = []
+    for new, old in zip(plan.segments, previous.segments, strict=True):
+        if new is old:
+            continue
+        if len(new) != len(old):
+            return None
+        found += [o for o, p in zip(new, old, strict=True) if o is not p and o != p]
+    return found
 
 
 def _ignore(_: int) -> None:

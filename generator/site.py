@@ -178,7 +178,13 @@ class Site:
         holds it without (the story's page, feeds and search index show bodies)."""
         if self.bodies is None:
             return article
-        return replace(article, body_html=self.bodies.body_html(article.source, article.digest))
+        return replace(article, body_html=self.body_html(article))
+
+    def body_html(self, article: Article) -> str:
+        """The article's body (see full), when that is all a caller shows of it."""
+        if self.bodies is None:
+            return article.body_html
+        return self.bodies.body_html(article.source, article.digest)
 
     def placed(self, index: int, doc: Article) -> Article:
         """A new parse of article `index` with what the model gave it (route, live state)."""

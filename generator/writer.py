@@ -288,13 +288,14 @@ class Manifest:
                     os.fsync(f.fileno())
         self.entries = entries
 
-    def delta(self, entries: dict[str, Written]) -> dict:
-        """What turns these entries into `entries`; the journal carries this, not all of
-        them (a 17,000-entry manifest in every journal cost a JSON dump and an fsync)."""
+    def delta(self, entries: dict[str, Written], partial: bool = False) -> dict:
+        """What turns these entries into `entries` (`partial`: into these entries with
+        `entries` updated); the journal carries this, not all of them (a 17,000-entry
+        manifest in every journal cost a JSON dump and an fsync)."""
         old = self.entries
         return {
             "set": {p: f for p, f in entries.items() if old.get(p) != f},
-            "drop": sorted(set(old) - set(entries)),
+            "drop": [] if partial else sorted(set(old) - set(entries)),
         }
 
     @staticmethod
@@ -334,6 +335,7 @@ def write_outputs(
     manifest: Manifest,
     fan_out: Callable = map,
     overwrite: bool = False,
+    only: list | None = None,
 ) -> WriteReport:
     """Render what changed into staging, check what it replaces, then commit it to
     out_dir through a journal.
@@ -341,9 +343,16 @@ def write_outputs(
     `fan_out(fn, items)` runs fn on each item and yields the results in order; the build
     passes one that spreads the rendering over worker processes (stage_output is safe to
     run in parallel: each output has its own staged file). `overwrite`: replace files in
-    the way that newsgen has no record of writing (the user said so).
+    the way that newsgen has no record of writing (the user said so). `only`, with a
+    trusted manifest, lists the outputs that may differ from its entries: the others
+    are the very outputs it records (the same paths and fingerprints), so they are not
+    looked at one by one (a save in the preview of a big archive).
     """
     outputs = list(outputs)
+    if only is not None and manifest.trusted:
+        outputs, kept = list(only), manifest.entries
+    else:
+        kept = None
     # A trusted manifest lists only paths this process has checked (see Manifest).
     check_paths(outputs, manifest.entries if manifest.trusted else {})
     finish_interrupted_commit(out_dir)
@@ -352,9 +361,13 @@ def write_outputs(
     report = WriteReport()
     try:
         staged, entries = _stage(outputs, render, out_dir, stage / FILES, manifest, report, fan_out)
-        stale = sorted(p for p in manifest.entries.keys() - entries.keys() if not path_problem(p))
-        removes = _removable(stale, out_dir, manifest, report)
-        delta = manifest.delta(entries)
+        if kept is None:
+            stale = sorted(p for p in manifest.entries.keys() - entries.keys() if not path_problem(p))
+            removes = _removable(stale, out_dir, manifest, report)
+            delta = manifest.delta(entries)
+        else:  # every other output is one the manifest records: nothing is gone
+            report.unchanged += len(kept) - len(entries)
+            removes, delta = [], manifest.delta(entries, partial=True)
         if not staged and not removes and not delta["set"] and not delta["drop"]:
             shutil.rmtree(stage, ignore_errors=True)
             manifest.trusted = True  # every unchanged output was found in place
@@ -379,7 +392,9 @@ def write_outputs(
         raise
     manifest.trusted = False  # until the commit is through
     _commit(plan, out_dir, stage, report, manifest)
-    manifest.entries, manifest.trusted = entries, True
+    if kept is None:  # else the commit applied the delta to the entries it kept
+        manifest.entries = entries
+    manifest.trusted = True
     return report
 
 

@@ -246,7 +246,7 @@ def _body(rendering: Rendering, article: Article) -> str:
         newest = article.live_entries[0]
         when = rendering.templates.date_text(newest.when, lang, time_style(newest.when, article.date))
         parts.append(f"<h2>{escape(when)} {escape(newest.title)}</h2>\n{newest.html}\n")
-    parts.append(rendering.site.full(article).body_html)
+    parts.append(rendering.site.body_html(article))
     parts += [notice("update", n) for n in reversed(article.updates)]
     return _feed_html(article.source, article.digest, "\n".join(parts), rendering.site.config.origin)
 

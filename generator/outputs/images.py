@@ -176,6 +176,19 @@ class ShareCard(OutputKind):
 
     def warnings(self, site: Site) -> list[Problem]:
         """Headlines no installed font can draw: their cards show the site's name."""
+        if not site.config.images.share_cards:
+            return []
+        # What they depend on, the very objects: a body edit (a save in the preview)
+        # keeps them, and looking at every headline again costs more than the edit.
+        shown = (site.list_digests, site.pages, site.images)
+        if _WARNED and all(a is b for a, b in zip(_WARNED[0], shown, strict=True)):
+            return list(_WARNED[1])
+        found = self._undrawable(site)
+        _WARNED[:] = [shown, found]
+        return list(found)
+
+    @staticmethod
+    def _undrawable(site: Site) -> list[Problem]:
         docs: list[Article | Page] = [*site.articles, *site.pages]
         return [
             Problem(
@@ -190,6 +203,10 @@ class ShareCard(OutputKind):
             for doc in docs
             if not _has_photo(site, doc) and not cards.covered(doc.title)
         ]
+
+
+# The last site's warnings with what they were found from (ShareCard.warnings).
+_WARNED: list = []
 
 
 def _doc_of(site: Site, key: tuple) -> Article | Page | None:

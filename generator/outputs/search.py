@@ -342,5 +342,5 @@ def search_document(site: Site, article: Article) -> str:
     return (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{esc(article.title)}</title>'
         f"</head><body><main data-pagefind-body><h1>{esc(article.title)}</h1><p>{esc(article.summary)}</p>"
-        f"{site.full(article).body_html}<div data-pagefind-ignore>{hidden}</div></main></body></html>\n"
+        f"{site.body_html(article)}<div data-pagefind-ignore>{hidden}</div></main></body></html>\n"
     )
