@@ -130,7 +130,8 @@ def main() -> None:
         site = write_site(n, args.root)
         rows.append(measure(n, site, args.serve))
         print(table(rows), flush=True)
-        if not args.keep:
+        failed = any(not rows[-1][m].ok for m in ("cold", "nochange", "edit") if m in rows[-1])
+        if not args.keep and not failed:  # a failed run's site is kept to run again
             shutil.rmtree(site, ignore_errors=True)
     print(f"\nfinished {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load {run.load()}")
 

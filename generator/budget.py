@@ -8,10 +8,11 @@ stops with a clear problem, before anything is rendered or written, once that co
 carried over to the whole archive would pass the memory it may use.
 
 Measure: this process's resident memory (/proc/self/statm) when reading starts, and at
-checkpoints while the documents are read; the growth between checkpoints over the
-stories read between them (from the start, at the first) is the cost of one story in
-the model. Estimate: resident memory at the start plus that cost for
-every story, times PEAK_PER_MODEL (the whole build's peak, workers and plan included,
+checkpoints while the documents are read; the growth from the first checkpoint (where
+the start-up, with its lists of every file, is behind) over at least MEASURED stories
+read since is the cost of one story in the model (from the start, for a smaller site).
+Estimate: resident memory at the start plus that cost for every story, times
+PEAK_PER_MODEL (the whole build's peak, workers and plan included,
 over the model's own cost, measured by bench/scale.py; bench/RESULTS.md keeps the
 figures). Allowed: what the system says is available (MemAvailable) plus what this
 process already holds, under a cgroup's `memory.max` if one is set, or the
@@ -35,9 +36,11 @@ ENV_VAR = "NEWSGEN_MEMORY_LIMIT"
 # The whole build's peak memory (process tree) over what reading the documents costs the
 # building process, measured at 20,000 stories (bench/RESULTS.md, issue 17).
 PEAK_PER_MODEL = 8.0
-# Stories read between checkpoints; the first estimate waits for this many too, since
-# the first few hundred documents cost the allocator's start-up more than themselves.
+# Stories read between checkpoints; the first one only marks where the start-up ends.
 CHECK_EVERY = 5000
+# Stories read past the first checkpoint before their cost is trusted: the parse cache's
+# writes (a few MB at a time) make shorter spans noisy.
+MEASURED = 20000
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
@@ -60,11 +63,14 @@ class MemoryBudget:
         now = resident()
         if now is None:
             return
-        if self._first is None or done == self._first[0]:
-            self._first = (done, now)  # the start-up (pools, buffers) is behind us from here
+        if self._first is None:
+            self._first = (done, now)  # the start-up (lists of every file, pools) is behind
+        if done == self.total and done - self._first[0] < MEASURED:  # a small site: all of it
             per_story = max(0, now - self.start) / done
-        else:
+        elif done - self._first[0] >= MEASURED:
             per_story = max(0, now - self._first[1]) / (done - self._first[0])
+        else:
+            return  # too few stories past the start-up to tell their cost from noise
         needed = self.start + per_story * self.total * PEAK_PER_MODEL
         if needed > self.limit:
             raise BuildError([self._problem(needed, per_story, done)])
