@@ -131,7 +131,10 @@ def entry_key(salt: str, rel: str, digest: str) -> str:
     return hashlib.blake2b(f"{salt}|{rel}|{digest}".encode(), digest_size=16).hexdigest()
 
 
-_SCHEMA = "CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, value BLOB NOT NULL)"
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
+)
 
 
 class ParseCache:
@@ -140,25 +143,39 @@ class ParseCache:
     def __init__(self, folder: Path | None, settings: str):
         self.salt = f"{__version__}|{PARSE_FORMAT}|{settings}|{pickle.HIGHEST_PROTOCOL}"
         self._path = folder / "parse.sqlite" if folder else None
-        # Made anew (missing or corrupt): a saved model's bodies are not in it.
-        self.fresh = self._path is not None and not self._path.exists()
         self._db = self._open(self._path) if self._path else None
         self._pending: list[tuple[str, bytes]] = []
         self._pending_bytes = 0
+        # Changes whenever entries may have gone (a prune, a cache made anew), by this
+        # build or another (another base URL prunes this one's): a model saved or kept
+        # under an older generation may count on bodies that are gone.
+        self.generation = self._generation() if self._db is not None else ""
 
-    def _open(self, path: Path) -> sqlite3.Connection | None:
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection | None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(path)
-            db.execute(_SCHEMA)
+            db.executescript(_SCHEMA)
             db.execute("SELECT count(*) FROM docs").fetchone()
             return db
         except sqlite3.DatabaseError:
             path.unlink(missing_ok=True)  # corrupt: start again rather than trust it
-            self.fresh = True
             db = sqlite3.connect(path)
-            db.execute(_SCHEMA)
+            db.executescript(_SCHEMA)
             return db
+
+    def _generation(self) -> str:
+        assert self._db is not None  # asked only with a database
+        row = self._db.execute("SELECT value FROM meta WHERE name = 'generation'").fetchone()
+        return row[0] if row else self._new_generation()
+
+    def _new_generation(self) -> str:
+        assert self._db is not None  # made only with a database
+        token = os.urandom(8).hex()
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (token,))
+        return token
 
     def key(self, rel: str, digest: str) -> str:
         return entry_key(self.salt, rel, digest)
@@ -230,6 +247,8 @@ class ParseCache:
                 self._db.execute("DELETE FROM docs WHERE key NOT IN (SELECT key FROM live)")
         self._pending.clear()
         self._pending_bytes = 0
+        if prune:
+            self.generation = self._new_generation()
         return prune
 
     def _count(self) -> int:

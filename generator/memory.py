@@ -94,6 +94,7 @@ class Memory:
         self._lasting = lasting
         self._parsed: dict[str, tuple] = {}  # parse-cache key -> (document, warnings)
         self._shared: dict = {}  # the values documents hold alike, one copy each (site.held)
+        self._generation: str | None = None  # the parse cache's, when this memory last read it
         self._content: dict[str, SourceFile] | None = None  # rel -> file, from the last scan
         self._stamps: FileStamps | None = None
         self._last: _Model | None = None  # the last good model, for body-only edits
@@ -228,9 +229,9 @@ class Memory:
         cache = ParseCache(self._cache_dir, settings)
         try:
             keys = self._keys_of(tree, cache)
-            if cache.fresh:  # the documents and models remembered count on what it lost
+            if cache.generation != self._generation:  # what it remembers may count on lost bodies
                 self._parsed, self._last, self._plan = {}, None, None
-            last = None if cache.fresh else self._last or self._load_snapshot(cache.salt)
+            last = self._last or self._load_snapshot(f"{cache.salt}|{cache.generation}")
             # --strict --keep-going must leave out the files with warnings: a full build.
             leave_out_warned = self.request.strict and self.request.keep_going
             quick = (
@@ -257,6 +258,7 @@ class Memory:
             live = set(keys.values())
             if cache.save(live):  # pruned: keep no document whose body is gone from it
                 self._parsed = {k: v for k, v in self._parsed.items() if k in live}
+            self._generation = cache.generation  # this build's own prune kept what it uses
         finally:
             cache.close()
         if self.request.strict and warnings:
@@ -274,7 +276,7 @@ class Memory:
             and self._last is None
             and (quick is None or _drift(last, keys) > SNAPSHOT_DRIFT)
         ):
-            self._snapshot_due = (cache.salt, model)  # saved with its plan, once planned
+            self._snapshot_due = (f"{cache.salt}|{cache.generation}", model)  # saved once planned
         self._last = model if not problems else None
         return site, warnings, parsed
 

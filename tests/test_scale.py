@@ -30,7 +30,7 @@ def stories(n: int = 3) -> dict[str, str]:
     return {
         f"content/articles/s{i}.md": article(
             f"Story {i}",
-            date=f"2026-11-{10 + i}T10:00:00",
+            date=f"2026-11-{10 + i % 15}T{10 + i // 15:02d}:00:00",
             body=f"Paragraph one of story {i}.\n\nThe {WORDS[i % 3]} paragraph.",
             summary=f"What story {i} is about.",
         )
@@ -154,3 +154,18 @@ def test_a_build_that_would_not_fit_in_memory_stops_before_writing(make_site, mo
     monkeypatch.setenv("NEWSGEN_MEMORY_LIMIT", "8G")
     site.build()
     assert "marmalade" in site.read("2026/11/10/s0/index.html")
+
+
+def test_builds_for_two_addresses_in_turn_never_miss_a_body(make_site):
+    """Each base URL has its own parse-cache entries and saved model; a build for one
+    prunes the other's entries once they add up (here: 70 dead of 140). The other's saved
+    model then counts on bodies that are gone, and must not be trusted."""
+    site = make_site(stories(70))
+    a, b = ("--base-url", "https://a.example.org/"), ("--base-url", "https://b.example.org/news/")
+    assert newsgen(site, *a).returncode == 0
+    assert newsgen(site, *b).returncode == 0  # prunes a's entries
+    edit(site, "content/articles/s0.md")  # a's feeds show the other stories' bodies again
+    again = newsgen(site, *a)
+    assert again.returncode == 0, again.stderr
+    assert "edited" in site.read("2026/11/10/s0/index.html")
+    assert "https://a.example.org/" in site.read("feed.xml")
