@@ -8,7 +8,11 @@ builds. Either way a memory can only let a build skip work, never change its res
   parse settings;
 - a model is reused only when no file but article bodies changed (`_Model.changed`),
   and then only with the new bodies (`_Model.reuse`);
-- a plan is reused only as outputs/plan.replan allows.
+- a plan is reused only as outputs/plan.replan allows;
+- the writer is handed only the outputs a re-plan made anew, and only when the manifest
+  it trusts records the previous plan's outputs (this memory's last write);
+- an article's body is read back from the parse cache only under its digest, and a
+  model is trusted with bodies only under the cache's generation (cache.ParseCache).
 
 Failure modes: a build that fails keeps nothing of what it read (the next one starts
 from the last good state); a saved model or plan that cannot be read, or was written by
