@@ -131,6 +131,7 @@ def entry_key(salt: str, rel: str, digest: str) -> str:
     return hashlib.blake2b(f"{salt}|{rel}|{digest}".encode(), digest_size=16).hexdigest()
 
 
+_INSERT = "INSERT OR REPLACE INTO docs VALUES (?, ?)"
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, value BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
@@ -181,6 +182,12 @@ class ParseCache:
         return entry_key(self.salt, rel, digest)
 
     @property
+    def model_salt(self) -> str:
+        """What a model saved with this cache's bodies is kept under: its entries' salt
+        and the generation whose bodies it counts on."""
+        return f"{self.salt}|{self.generation}"
+
+    @property
     def stores_bodies(self) -> bool:
         """Whether documents put here can be read back by BodyStore (a cache on disk)."""
         return self._db is not None
@@ -219,7 +226,7 @@ class ParseCache:
         # harmless; holding a million parsed bodies until the end would not be.
         assert self._db is not None  # flushed only with a database
         with self._db:
-            self._db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?)", self._pending)
+            self._db.executemany(_INSERT, self._pending)
         self._pending.clear()
         self._pending_bytes = 0
 
@@ -239,7 +246,7 @@ class ParseCache:
         if not self._pending and not prune:
             return False
         with self._db:
-            self._db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?)", self._pending)
+            self._db.executemany(_INSERT, self._pending)
             if prune:
                 self._db.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
                 self._db.execute("DELETE FROM live")
@@ -365,10 +372,6 @@ class BodyStore:
         process when it is one of them: the preview renders the newest stories' feed
         entries again on every save."""
         return _recent_body(self, entry_key(self.salt, rel, digest), rel)
-
-    def document(self, rel: str, digest: str):
-        """The whole parsed document of `rel` at `digest`."""
-        return self._read(entry_key(self.salt, rel, digest), rel)
 
     def _read(self, key: str, rel: str):
         row = self._connection().execute("SELECT value FROM docs WHERE key = ?", (key,)).fetchone()

@@ -207,10 +207,15 @@ class Memory:
         try:
             yield
         except MissingBody:
-            self._parsed, self._last, self._plan, self._keys = {}, None, None, ("", {})
+            self._forget_documents()
             if self._model_path is not None:
                 self._model_path.unlink(missing_ok=True)
             raise
+
+    def _forget_documents(self) -> None:
+        """Drop the parsed documents, the last model and its plan: what they hold may
+        count on bodies the parse cache no longer has."""
+        self._parsed, self._last, self._plan = {}, None, None
 
     def vouch(self) -> None:
         """The build succeeded: the file stamps it read may be trusted next time."""
@@ -234,8 +239,8 @@ class Memory:
         try:
             keys = self._keys_of(tree, cache)
             if cache.generation != self._generation:  # what it remembers may count on lost bodies
-                self._parsed, self._last, self._plan = {}, None, None
-            last = self._last or self._load_snapshot(f"{cache.salt}|{cache.generation}")
+                self._forget_documents()
+            last = self._last or self._load_snapshot(cache.model_salt)
             # --strict --keep-going must leave out the files with warnings: a full build.
             leave_out_warned = self.request.strict and self.request.keep_going
             quick = (
@@ -280,7 +285,7 @@ class Memory:
             and self._last is None
             and (quick is None or _drift(last, keys) > SNAPSHOT_DRIFT)
         ):
-            self._snapshot_due = (f"{cache.salt}|{cache.generation}", model)  # saved once planned
+            self._snapshot_due = (cache.model_salt, model)  # saved with its plan, once planned
         self._last = model if not problems else None
         return site, warnings, parsed
 
