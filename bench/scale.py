@@ -75,11 +75,13 @@ def measure(n: int, site: Path, serve: bool) -> dict:
         if mode == "edit":
             with open(newest(site, n), "a", encoding="utf-8") as f:
                 f.write("\nAn editor's correction, added to the last paragraph.\n")
-        sample = run.run_measured(run.command("newsgen", site), site)
+        sample = run.run_measured([*run.command("newsgen", site), "--timings"], site)
         found[mode] = sample
+        found[f"{mode}-timings"] = timings(run.WORK / "last-build.log")
         print(
             f"  N={n:>9,} {mode:<9} {sample.seconds:8.1f} s  rss {sample.max_rss / 2**20:6.0f} MiB"
-            f"  pss {sample.tree_pss / 2**20:6.0f} MiB{'' if sample.ok else '  FAILED'}",
+            f"  pss {sample.tree_pss / 2**20:6.0f} MiB{'' if sample.ok else '  FAILED'}"
+            f"\n    {found[f'{mode}-timings']}",
             flush=True,
         )
         if not sample.ok:
@@ -94,6 +96,12 @@ def measure(n: int, site: Path, serve: bool) -> dict:
         saves = run.measure_serve_path(site, newest(site, n).relative_to(site).as_posix())
         found["serve"] = sorted(saves)[len(saves) // 2] if saves else None
     return found
+
+
+def timings(log: Path) -> str:
+    """The build's own `--timings` line: its parallel stages and the serial rest."""
+    lines = [line for line in log.read_text(errors="replace").splitlines() if line.startswith("timings:")]
+    return lines[-1] if lines else "timings: none printed"
 
 
 def table(rows: list[dict]) -> str:
@@ -111,6 +119,7 @@ def table(rows: list[dict]) -> str:
         cells += [f"{(r.get('cache', 0) + r.get('store', 0)) / gib:.1f} GB", f"{r['sources'] / gib:.1f} GB"]
         lines.append(f"| {r['n']:,} | " + " | ".join(cells) + f" | {r.get('files', 0):,} |")
     serve = [r for r in rows if r.get("serve") is not None]
+    lines += [f"\nN = {r['n']:,}, {m}: {r[m + '-timings']}" for r in rows for m in modes if m in r]
     lines += [f"\nSave to rebuilt (Builder, N = {r['n']:,}): median {run.fmt_s(r['serve'])}." for r in serve]
     return "\n".join(lines)
 

@@ -46,3 +46,30 @@ class ProgressBar:
             self.stream.write("\r" + " " * (WIDTH + 30) + "\r")
             self.stream.flush()
             self._visible = False
+
+
+class StageClock:
+    """A build progress callback that times each stage (from its first report to its
+    last) and passes every report on to `then` (the bar, or nothing): `--timings`."""
+
+    def __init__(self, then=None):
+        self.then = then
+        self.spans: dict[str, list[float]] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        self.spans.setdefault(stage, [now, now])[1] = now
+        if self.then is not None:
+            self.then(stage, done, total)
+
+    def clear(self) -> None:
+        if self.then is not None:
+            self.then.clear()
+
+    def describe(self, seconds: float) -> str:
+        """`timings: parse 12.3s, render 45.6s, the rest 7.8s (of 65.7s)`: the rest is
+        what the building process does alone (scan, model, plan, indexes, commit)."""
+        spans = {stage: end - start for stage, (start, end) in self.spans.items()}
+        parts = [f"{stage} {s:.1f}s" for stage, s in spans.items()]
+        parts.append(f"the rest {max(0.0, seconds - sum(spans.values())):.1f}s")
+        return f"timings: {', '.join(parts)} (of {seconds:.1f}s)"

@@ -4,6 +4,12 @@ Forking after the site model is complete gives every worker the model for free
 (copy-on-write), so only item indices travel to the workers and only results travel
 back. A worker that dies (killed for lack of memory) fails the build with a clear
 problem rather than hanging it; an interrupted build drops the queued work.
+
+Copy-on-write holds only while a page is untouched, and CPython writes a reference count
+into every object it reads: a worker that renders every listing of a big archive ends up
+with its own copy of most of the model. So a pool serves WORKER_ITEMS items per worker
+and is then replaced by a fresh one, forked from the building process again; a worker's
+private memory is bounded by what that many items touch, whatever the site's size.
 """
 
 from __future__ import annotations
@@ -22,6 +28,10 @@ from generator.errors import BuildError, Problem
 MIN_PARALLEL = 48
 # Chunks queued or running per worker: enough to keep every worker busy.
 IN_FLIGHT = 4
+# Items a worker serves before its pool is replaced by freshly forked workers: a listing
+# page reads a dozen stories, so this bounds what a worker copies to some tens of
+# thousands of stories; a site of 10,000 stories forks once per stage.
+WORKER_ITEMS = 5_000
 
 # Progress callback: (stage name, items done, items in the stage).
 Progress = Callable[[str, int, int], None]
@@ -60,6 +70,9 @@ _WORKER_JOB: dict = {}
 
 
 def _adopt(fn: Callable, items: list) -> None:
+    # What the building process made after its own gc.freeze (the plan, the results so
+    # far) would otherwise be walked, and so copied, by this worker's collections.
+    gc.freeze()
     _WORKER_JOB["fn"], _WORKER_JOB["items"] = fn, items
 
 
@@ -73,13 +86,12 @@ def _forked_map(fn: Callable, items: list, jobs: int) -> Iterator:
     # of memory) then fails the build with BrokenProcessPool instead of hanging it.
     # Chunks are handed out a few at a time, not all at once (Executor.map): results the
     # building process has not taken yet would pile up, a million parsed stories of them.
-    context = multiprocessing.get_context("fork")
     chunk = max(1, min(64, len(items) // (jobs * 8)))
-    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_adopt, initargs=(fn, items))
+    pools = _Pools(fn, items, jobs, lifetime=max(1, WORKER_ITEMS * jobs // chunk))
     starts = iter(range(0, len(items), chunk))
 
     def submit(start: int) -> Future:
-        return pool.submit(_run_span, start, min(start + chunk, len(items)))
+        return pools.current().submit(_run_span, start, min(start + chunk, len(items)))
 
     try:
         window = deque(submit(start) for start in islice(starts, IN_FLIGHT * jobs))
@@ -89,11 +101,11 @@ def _forked_map(fn: Callable, items: list, jobs: int) -> Iterator:
             if following is not None:
                 window.append(submit(following))
             yield from results
-        pool.shutdown()
+        pools.close()
     except BaseException as exc:
         # Interrupted (Ctrl-C, SIGTERM, a failure downstream): drop the queued work rather
         # than render the rest of the site for nobody; running chunks end on their own.
-        pool.shutdown(wait=False, cancel_futures=True)
+        pools.abandon()
         if not isinstance(exc, BrokenProcessPool):
             raise
         raise BuildError(
@@ -106,6 +118,47 @@ def _forked_map(fn: Callable, items: list, jobs: int) -> Iterator:
                 )
             ]
         ) from None
+
+
+class _Pools:
+    """The pool chunks go to, replaced by a freshly forked one every `lifetime` chunks.
+
+    A replaced pool finishes the chunks it was given, then its workers exit (shutdown
+    without waiting), so for a moment old and new workers overlap by a few chunks.
+    """
+
+    def __init__(self, fn: Callable, items: list, jobs: int, lifetime: int):
+        self.fn, self.items, self.jobs, self.lifetime = fn, items, jobs, lifetime
+        self.given = 0
+        self.pool: ProcessPoolExecutor | None = None
+        self.retired: list[ProcessPoolExecutor] = []
+
+    def current(self) -> ProcessPoolExecutor:
+        if self.pool is not None and self.given >= self.lifetime:
+            self.pool.shutdown(wait=False)
+            self.retired.append(self.pool)
+            self.pool = None
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(
+                self.jobs,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_adopt,
+                initargs=(self.fn, self.items),
+            )
+            self.given = 0
+        self.given += 1
+        return self.pool
+
+    def close(self) -> None:
+        for pool in self._all():
+            pool.shutdown()
+
+    def abandon(self) -> None:
+        for pool in self._all():
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _all(self) -> list[ProcessPoolExecutor]:
+        return self.retired + ([self.pool] if self.pool is not None else [])
 
 
 # --- A dask.distributed cluster ---------------------------------------------------------

@@ -322,8 +322,10 @@ def test_an_edit_renders_only_the_outputs_that_show_it(make_site):
     assert report.parsed == 1
 
 
-def test_parallel_build_equals_serial_build(tmp_path, monkeypatch):
+@pytest.mark.parametrize("worker_items", [workers.WORKER_ITEMS, 5], ids=["one-pool", "pools-replaced"])
+def test_parallel_build_equals_serial_build(tmp_path, monkeypatch, worker_items):
     monkeypatch.setattr(workers, "MIN_PARALLEL", 1)
+    monkeypatch.setattr(workers, "WORKER_ITEMS", worker_items)  # 5: fresh workers every chunk or two
     site = tmp_path / "site"
     for rel, content in initial_files().items():
         _write(site, rel, content)

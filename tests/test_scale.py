@@ -8,6 +8,7 @@ these tests prove the behaviour that makes them possible on small sites.
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import re
 import sqlite3
@@ -19,6 +20,7 @@ import lxml.html
 import pytest
 from conftest import NOW, article
 
+from generator import workers
 from generator.build import Builder, BuildRequest
 from generator.cache import CACHE_DIR, MissingBody
 from generator.errors import BuildError, Problem
@@ -169,3 +171,37 @@ def test_builds_for_two_addresses_in_turn_never_miss_a_body(make_site):
     assert again.returncode == 0, again.stderr
     assert "edited" in site.read("2026/11/10/s0/index.html")
     assert "https://a.example.org/" in site.read("feed.xml")
+
+
+def _pid_of(item: int) -> tuple[int, int]:
+    return os.getpid(), item
+
+
+def test_a_long_stage_is_served_by_fresh_workers_in_turn(monkeypatch):
+    """A forked worker copies every page of the model it reads (reference counts), so a
+    worker that rendered a whole big archive would hold a copy of it; each pool serves
+    WORKER_ITEMS items per worker and is then replaced, the results still in order."""
+    monkeypatch.setattr(workers, "WORKER_ITEMS", 20)
+    results = list(workers.ForkedMap(2)(_pid_of, list(range(400))))
+    assert [item for _, item in results] == list(range(400))
+    pids = {pid for pid, _ in results}
+    assert os.getpid() not in pids
+    assert len(pids) >= 400 // (2 * 20)  # a fresh pair of workers for every 40 items or so
+    monkeypatch.setattr(workers, "WORKER_ITEMS", 5_000)
+    assert len({pid for pid, _ in workers.ForkedMap(2)(_pid_of, list(range(400)))}) == 2
+
+
+def test_timings_say_how_long_each_stage_took(make_site, monkeypatch):
+    """`--timings` (even with --quiet) names the parallel stages and the serial rest, the
+    split an archive's owner needs to judge what more workers, or a cluster, would give."""
+    site = make_site(stories(60))  # past workers.MIN_PARALLEL, so both stages fork
+    done = newsgen(site, "--quiet", "--timings", "--jobs", "2")
+    assert done.returncode == 0, done.stderr
+    line = done.stdout.strip().splitlines()[-1]
+    found = re.fullmatch(
+        r"timings: parse ([\d.]+)s, render ([\d.]+)s, the rest ([\d.]+)s \(of ([\d.]+)s\)", line
+    )
+    assert found, line
+    parse, render, rest, total = map(float, found.groups())
+    assert render > 0 and abs(parse + render + rest - total) < 0.2
+    assert newsgen(site, "--quiet").stdout == ""  # without it, --quiet stays quiet

@@ -11,7 +11,7 @@ from generator.build import BuildReport, BuildRequest, build
 from generator.cli.common import add_site_option, print_problems
 from generator.config import load_config
 from generator.errors import BuildError
-from generator.progress import ProgressBar
+from generator.progress import ProgressBar, StageClock
 from generator.writer import os_problem
 
 
@@ -67,6 +67,11 @@ def add_build_command(commands) -> None:
         "--quiet", "-q", action="store_true", help="print only problems: no summary, no progress bar (for CI)"
     )
     p.add_argument(
+        "--timings",
+        action="store_true",
+        help="print how long each stage took: parsing and rendering, and the rest (even with --quiet)",
+    )
+    p.add_argument(
         "--no-wait",
         action="store_true",
         help="fail at once if another build of this site is running (default: wait for it)",
@@ -104,6 +109,7 @@ def _scheduler(args) -> str:
 
 def run_build(args) -> int:
     bar = None if args.quiet else ProgressBar.for_terminal()
+    clock = StageClock(bar) if getattr(args, "timings", False) else None
     request = BuildRequest(
         site_dir=args.site,
         output=args.output,
@@ -115,7 +121,7 @@ def run_build(args) -> int:
         keep_going=getattr(args, "keep_going", False),
         jobs=getattr(args, "jobs", 0),
         scheduler=_scheduler(args),
-        progress=bar,
+        progress=clock or bar,
         wait=not args.no_wait,
         overwrite=args.overwrite,
         on_wait=lambda message: print(message, file=sys.stderr, flush=True),
@@ -150,6 +156,8 @@ def run_build(args) -> int:
         )
     if not args.quiet:
         print(summary(report))
+    if clock is not None:
+        print(clock.describe(report.seconds))
     if report.problems:  # --keep-going published without the files named here
         print_problems(report.problems)
         files = len({p.path for p in report.problems})
