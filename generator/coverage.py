@@ -23,6 +23,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from generator.errors import Problem
+from generator.records import quick_pickle
 
 # `## ` then an optional day, the time, and the entry's heading.
 _ENTRY = re.compile(
@@ -32,6 +33,7 @@ _HEADING = re.compile(r"^##[ \t]")
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class LiveEntry:
     """One entry of a live story."""

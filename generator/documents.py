@@ -17,6 +17,7 @@ from generator.frontmatter import Split, split
 from generator.limits import Overtime, seconds_allowed, time_limit
 from generator.markup import MarkdownRenderer, first_paragraph_text, plain_text
 from generator.outpaths import path_problem
+from generator.records import quick_pickle
 from generator.sanitize import (
     clean_html,
     first_forbidden_line,
@@ -135,6 +136,7 @@ LIST_FIELDS = (
 BODY_FIELDS = ("body_html", "words", "digest", "line_of", "body_images", "image_credit", "live_entries")
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Notice:
     """A correction or an update of a story: when it was made and what it says."""
@@ -147,6 +149,7 @@ class Notice:
         return plain_text(self.html)
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Article:
     """One news story, as its file describes it; `route` is filled in by the site model."""
@@ -220,6 +223,7 @@ class Article:
         return "LiveBlogPosting" if self.live else STORY_TYPES[self.type]
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Page:
     """A standalone page such as About Us; `menu` puts it in the navigation."""
@@ -244,6 +248,7 @@ class Page:
     line_of: dict = field(default_factory=dict, compare=False)  # front-matter key -> line
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Person:
     """A writer or editor, from content/authors/{slug}.md; bylines name them."""

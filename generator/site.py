@@ -17,6 +17,7 @@ from generator.config import SiteConfig
 from generator.documents import BODY_FIELDS, LIST_FIELDS, Article, Notice, Page, Person
 from generator.errors import BuildError, Problem
 from generator.images import ImageFacts
+from generator.records import quick_pickle
 from generator.slugs import slug_key, slugify
 from generator.sources import StaticFile
 from generator.urls import MASTHEAD_ROUTE, route, to_url
@@ -26,6 +27,7 @@ TAXONOMIES = ("category", "tag", "author")
 _BLANK_BODY: dict[str, Any] = dict.fromkeys(BODY_FIELDS)
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Term:
     """A category, tag, author or archive month, with the articles filed under it."""

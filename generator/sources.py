@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.errors import Problem
+from generator.records import quick_pickle
 
 CONTENT_DIRS = ("content/articles", "content/pages", "content/authors")
 STATIC_DIR = "content/static"
@@ -43,6 +44,7 @@ def is_content(rel: str) -> bool:
     )
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class SourceFile:
     """A content file: where it is and what it holds (by digest)."""
@@ -51,6 +53,7 @@ class SourceFile:
     digest: str  # blake2b of the bytes
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class StaticFile:
     """A file copied as-is into the output."""

@@ -22,6 +22,7 @@ from typing import ClassVar
 
 from generator.errors import Problem
 from generator.outputs.templating import Templates
+from generator.records import quick_pickle
 from generator.site import Site
 from generator.theme import Theme
 
@@ -38,6 +39,7 @@ class Facet(enum.Enum):
     FILES = "files"  # files outside the model (theme assets): re-planned on every build
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Output:
     """One file of the built site."""
