@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import gc
 import time
-from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -73,7 +72,8 @@ def build(
         gc.freeze()
         if problems and not request.keep_going:
             raise BuildError(problems, warnings)
-        outputs = memory.plan(site, theme)
+        plan = memory.plan(site, theme)
+        outputs = list(plan.outputs)
         warnings += [w for kind in request.kinds for w in kind.warnings(site)]
         renderer = Renderer(site, theme, request.kinds)
         written = memory.write(outputs, renderer.render, out_dir, renderer.templates.env)
@@ -82,7 +82,7 @@ def build(
         site,
         out_dir,
         written,
-        Counter(o.kind for o in outputs),
+        plan.counts(),
         findings.warnings + warnings,
         time.perf_counter() - started,
         parsed,

@@ -29,6 +29,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
+from itertools import compress
+from operator import ne
 from pathlib import Path
 
 import jinja2
@@ -100,6 +102,9 @@ class Memory:
         self._shared: dict = {}  # the values documents hold alike, one copy each (site.held)
         self._generation: str | None = None  # the parse cache's, when this memory last read it
         self._content: dict[str, SourceFile] | None = None  # rel -> file, from the last scan
+        self._order: tuple[str, ...] = ()  # its names, sorted
+        self._rescanned: set[str] | None = None  # the names it looked at again (None: all)
+        self._scanned_from: dict | None = None  # the scan it started from, when partial
         self._stamps: FileStamps | None = None
         self._last: _Model | None = None  # the last good model, for body-only edits
         self._cache_dir = self.site_dir / CACHE_DIR if request.use_cache else None
@@ -110,9 +115,11 @@ class Memory:
         self._plan: Plan | None = None  # the last build's plan, for outputs.plan.replan
         self._written: Plan | None = None  # the plan whose outputs the manifest records
         self._only: list[Output] | None = None  # outputs that may differ from them (plan)
-        self._unique_paths: tuple = ()  # the last output paths found unique
+        self._unique: Plan | None = None  # the last plan whose output paths were found unique
         self._snapshot_due: tuple | None = None  # (salt, model) to save once planned
-        self._keys: tuple[str, dict] = ("", {})  # parse-cache salt, rel -> (digest, key)
+        # The parse-cache salt, rel -> (digest, key), rel -> key as last returned, and
+        # the scan (its content dict) those were made for.
+        self._keys: tuple[str, dict, dict | None, dict | None] = ("", {}, None, None)
         # The output folder's manifest, kept between builds (see writer.Manifest).
         self._manifest: Manifest | None = None
         self._image_memo: dict | None = None  # see _images
@@ -148,23 +155,21 @@ class Memory:
         if not trust_output and self._manifest is not None:
             self._manifest.trusted = False
 
-    def plan(self, site: Site, theme: Theme) -> list[Output]:
+    def plan(self, site: Site, theme: Theme) -> Plan:
         """Every output of the site, re-planned from the last plan where the model is
         the last one (see outputs/plan.py), and found bound for distinct files."""
         previous = self._plan
         with self._bodies_checked():  # the search index reads every body
             self._plan = replan(previous, site, theme, self.request.kinds)
         self._save_snapshot()
-        outputs = list(self._plan.outputs)
-        paths = tuple(o.path for o in outputs)
-        same_paths = paths == self._unique_paths
+        same_paths = _same_paths(self._plan, self._unique)
         if not same_paths:  # the same paths as last time are still unique
-            check_unique_paths(outputs)
-            self._unique_paths = paths
+            check_unique_paths(list(self._plan.outputs))
+            self._unique = self._plan
         # What may differ from the outputs the manifest records, when it records the
         # previous plan's (the last build wrote it, the folder is trusted): see write.
         self._only = _differing(self._plan, previous) if same_paths and previous is self._written else None
-        return outputs
+        return self._plan
 
     def write(
         self,
@@ -328,8 +333,22 @@ class Memory:
 
     def _keys_of(self, tree: SourceTree, cache: ParseCache) -> dict[str, str]:
         """Source -> parse-cache key, remembered between builds: hashing every path and
-        digest again cost more than a dictionary lookup (~10 ms at 10,000 articles)."""
-        salt, memo = self._keys
+        digest again cost more than a dictionary lookup. After a scan of a few files
+        (a save in the preview) only those are looked at; a copy of the rest is all the
+        other files cost."""
+        salt, memo, last, made_from = self._keys
+        again = self._rescanned
+        if salt == cache.salt and again is not None and last is not None and made_from is self._scanned_from:
+            keys, kept = dict(last), dict(memo)  # copies in C; read only by the build
+            content = self._content or {}  # the scan that made `tree`
+            for rel in again:
+                keys.pop(rel, None)
+                kept.pop(rel, None)
+                if rel in content:
+                    kept[rel] = (content[rel].digest, cache.key(rel, content[rel].digest))
+                    keys[rel] = kept[rel][1]
+            self._keys = (cache.salt, kept, keys, self._content)
+            return keys
         if salt != cache.salt:
             memo = {}
         keys, kept = {}, {}
@@ -338,7 +357,7 @@ class Memory:
             if known is None or known[0] != s.digest:
                 known = (s.digest, cache.key(s.rel, s.digest))
             keys[s.rel], kept[s.rel] = known[1], known
-        self._keys = (cache.salt, kept)
+        self._keys = (cache.salt, kept, keys, self._content)
         return keys
 
     def _reuse(
@@ -368,17 +387,22 @@ class Memory:
         site_dir, cache_dir = self.site_dir, self._cache_dir
         static = scan_static(site_dir, findings)
         if changed is not None and self._content is not None:
-            content = dict(self._content)
+            before, content = self._content, dict(self._content)
             root = os.path.realpath(site_dir)
-            for rel in changed:
-                if is_content(rel):
-                    content.pop(rel, None)
-                    path = str(site_dir / rel)
-                    if os.path.lexists(path) and usable(root, rel, path, findings):
-                        digest = file_digest(rel, path, findings)
-                        if digest:
-                            content[rel] = SourceFile(rel, digest)
+            again = {rel for rel in changed if is_content(rel)}
+            for rel in again:
+                content.pop(rel, None)
+                path = str(site_dir / rel)
+                if os.path.lexists(path) and usable(root, rel, path, findings):
+                    digest = file_digest(rel, path, findings)
+                    if digest:
+                        content[rel] = SourceFile(rel, digest)
             self._stamps = None  # the stamps on disk are not refreshed by a partial scan
+            # The same names as before (a save): the sorted order of the last scan holds.
+            if all((rel in content) == (rel in before) for rel in again):
+                order = self._order
+            else:
+                order = tuple(sorted(content))
         else:
             self._stamps = stamps = FileStamps(cache_dir)
             content = {}
@@ -388,11 +412,13 @@ class Memory:
                 )
                 if digest:
                     content[rel] = SourceFile(rel, digest)
+            before, again, order = None, None, tuple(sorted(content))
         if findings.problems:
             self._stamps = None
             raise BuildError(findings.problems)
-        self._content = content
-        return SourceTree(tuple(content[rel] for rel in sorted(content)), static)
+        self._content, self._order, self._rescanned = content, order, again
+        self._scanned_from = before
+        return SourceTree(tuple(map(content.__getitem__, order)), static)
 
     def _parse(
         self,
@@ -487,7 +513,8 @@ class _Model:
             or (self.valid_until is not None and options.now >= self.valid_until)
         ):
             return None  # what is published, or where, may have changed
-        changed = {rel for rel, key in keys.items() if self.keys[rel] != key}
+        # The same names: compared key by key in C, as this runs on every save.
+        changed = set(compress(keys, map(ne, keys.values(), map(self.keys.__getitem__, keys))))
         return changed if len(changed) <= 8 else None  # a bulk change: build afresh
 
     def reuse(
@@ -572,6 +599,17 @@ class _MemoryBytecodeCache(jinja2.BytecodeCache):
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+def _same_paths(plan: Plan, other: Plan | None) -> bool:
+    """Whether the two plans' outputs go to the same files, segment by segment (most
+    segments of a re-plan are the previous plan's very own)."""
+    if other is None or len(plan.segments) != len(other.segments):
+        return False
+    return all(
+        new is old or [o.path for o in new] == [o.path for o in old]
+        for new, old in zip(plan.segments, other.segments, strict=True)
+    )
 
 
 def _differing(plan: Plan, previous: Plan | None) -> list[Output] | None:

@@ -125,6 +125,9 @@ class OutputKind:
     # One output per article, in article order, keyed (index,): a body edit then
     # re-plans only the edited articles' outputs of this kind.
     per_article: ClassVar[bool] = False
+    # The body fields (documents.BODY_FIELDS) a kind that shows or plans from BODY reads,
+    # when fewer than all: a body edit that leaves them as they were keeps its plan.
+    body_reads: ClassVar[tuple[str, ...] | None] = None
 
     def plan(self, planner: Planner) -> Iterable[Output]:
         """Every output of this kind, in a stable order."""

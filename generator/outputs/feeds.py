@@ -25,6 +25,7 @@ from xml.etree import ElementTree
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
@@ -328,7 +329,7 @@ def _xml_feed(rendering: Rendering, output: Output, fmt: str) -> bytes:
     items = _items(site, output.key)
     title, home = _title(site, output.key)
     fg = FeedGenerator()
-    fg.load_extension("dc")
+    fg.register_extension("dc", DcExtension, DcEntryExtension)
     fg.register_extension("newsmedia", _MediaFeed, _MediaEntry)
     fg.id(home)
     fg.title(xml_safe(title))
@@ -373,7 +374,9 @@ def _entry(rendering: Rendering, article: Article, fmt: str) -> FeedEntry:
     config = site.config
     link = to_abs_url(config, article.route)
     entry = FeedEntry()
-    entry.load_extension("dc")
+    # Registered from the class: load_extension("dc") looks for a module feedgen does not
+    # have (feedgen.ext.dc_entry) along the whole import path, for every entry.
+    entry.register_extension("dc", DcEntryExtension)
     entry.register_extension("newsmedia", _MediaEntry)
     entry.id(link)
     entry.guid(link, permalink=True)

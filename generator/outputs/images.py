@@ -72,6 +72,7 @@ class Picture(OutputKind):
     # Which pictures pages show: featured (LISTS), in bodies (BODY), on pages (PAGES),
     # portraits (PEOPLE).
     plans_from = frozenset({Facet.LISTS, Facet.BODY, Facet.PAGES, Facet.PEOPLE})
+    body_reads = ("body_images",)  # which pictures a body shows, not what it says
 
     def plan(self, planner: Planner):
         site = planner.site

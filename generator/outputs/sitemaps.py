@@ -7,6 +7,7 @@ last few days before the build's clock, so it shows CLOCK and is planned on ever
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import takewhile
 from xml.sax.saxutils import escape
 
 from generator.outputs.base import Facet, Output, OutputKind, Planner, Rendering
@@ -100,7 +101,8 @@ def recent_articles(site: Site) -> list:
     if site.built_at is None:  # a model built for no moment has no "recent"
         return []
     since = site.built_at - timedelta(days=site.config.news_sitemap_days)
-    return [a for a in site.articles if a.date >= since]
+    # Newest first: the recent ones are a prefix, found without reading the archive.
+    return list(takewhile(lambda a: a.date >= since, site.articles))
 
 
 def _url(loc: str, lastmod: str) -> str:
