@@ -134,6 +134,26 @@ LIST_FIELDS = (
 # What only the article's own page and the feeds show: an edit confined to these
 # leaves every listing, index and related list as it was (outputs/plan.py).
 BODY_FIELDS = ("body_html", "words", "digest", "line_of", "body_images", "image_credit", "live_entries")
+# What a story's cards, page and feeds show but nothing the site model derives reads
+# (sections, tags, bylines, related stories, addresses, the clock, the checks): an edit
+# confined to these and BODY_FIELDS (a headline, a summary, a correction) keeps the
+# model's indexes and changes only the story and its list digest (site.Site.card_edit).
+# A field not named here makes the model be built again when it changes: always safe.
+CARD_FIELDS = (
+    "title",
+    "summary",
+    "kicker",
+    "dek",
+    "image_alt",
+    "image_caption",
+    "image_focus",
+    "type",
+    "updated",
+    "corrections",
+    "updates",
+    "lang",
+    "extra",
+)
 
 
 @quick_pickle

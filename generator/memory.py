@@ -233,10 +233,11 @@ class Memory:
         """The site model with the documents' warnings and how many files were parsed.
 
         When the files are those of the last good model (this Builder's, or the one the
-        previous build saved), or differ from them only in article bodies, that model is
-        reused with the new bodies: building it (indexes, related stories, listing
-        digests) and loading every document from the cache cost more than the rest of
-        such a rebuild. Anything else builds the model from all documents.
+        previous build saved), or differ from them only in article bodies or in what
+        their cards show (_Model.reuse), that model is reused with the new versions:
+        building it (indexes, related stories, listing digests) and loading every
+        document from the cache cost more than the rest of such a rebuild. Anything
+        else builds the model from all documents.
         """
         md = MarkdownRenderer(config.base_path)
         settings = f"{md.settings_digest()}|{config.timezone}|{config.unicode_slugs}|{config.sanitize_html}"
@@ -520,21 +521,28 @@ class _Model:
     def reuse(
         self, docs: list, keys: dict, warnings: list, options: Options, parsed: int
     ) -> tuple[Site, _Model, int] | None:
-        """This model with the new bodies of `docs`, or None if anything else changed."""
+        """This model with the new versions of `docs`, when they changed only in their
+        bodies or in what their cards show (a headline, a summary, a correction); None
+        if anything the model derives may have changed."""
         site = self.site
         if not docs:
             return replace(site, built_at=options.now), self, parsed
         articles = list(site.articles)
+        cards: dict[int, Article] = {}
         for doc in docs:  # a scan, not an index: a save edits one or two articles
             i = next((n for n, a in enumerate(articles) if a.source == doc.source), None)
             if i is None or not isinstance(doc, Article):
                 return None  # a page, or an article left out (draft, scheduled)
             new = site.placed(i, doc)
             if not site.body_edit(i, new):
-                return None  # listings, indexes or related stories may change
+                if not site.card_edit(i, new):
+                    return None  # indexes, related stories or addresses may change
+                cards[i] = new  # its list digest changes; the indexes do not
             articles[i] = new
         edited = {d.source for d in docs}
         kept = [w for w in self.warnings if w.path not in edited] + list(warnings)
+        if cards:
+            site = site.with_cards(cards)
         site = replace(site, articles=tuple(articles), built_at=options.now)
         return site, replace(self, site=site, keys=dict(keys), warnings=tuple(kept)), parsed
 

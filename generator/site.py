@@ -14,7 +14,7 @@ from typing import Any
 
 from generator.cache import BodyStore
 from generator.config import SiteConfig
-from generator.documents import BODY_FIELDS, LIST_FIELDS, Article, Notice, Page, Person
+from generator.documents import BODY_FIELDS, CARD_FIELDS, LIST_FIELDS, Article, Notice, Page, Person
 from generator.errors import BuildError, Problem
 from generator.images import ImageFacts
 from generator.records import quick_pickle
@@ -25,6 +25,8 @@ from generator.urls import MASTHEAD_ROUTE, route, to_url
 TAXONOMIES = ("category", "tag", "author")
 # An article with its body fields blanked: equal before and after a body-only edit.
 _BLANK_BODY: dict[str, Any] = dict.fromkeys(BODY_FIELDS)
+# ... and with what only its cards, page and feeds show blanked too (Site.card_edit).
+_BLANK_CARD: dict[str, Any] = dict.fromkeys((*BODY_FIELDS, *CARD_FIELDS))
 
 
 @quick_pickle
@@ -205,6 +207,20 @@ class Site:
             replace(new, **_BLANK_BODY) == replace(old, **_BLANK_BODY)
             and list_digest(new, self.images) == self.list_digests[index]
         )  # reading time follows the body
+
+    def card_edit(self, index: int, new: Article) -> bool:
+        """Whether `new` differs from article `index` only in what its cards, page and
+        feeds show (documents.CARD_FIELDS and BODY_FIELDS), which no index, relation,
+        address or check of the model reads: see with_cards."""
+        return replace(new, **_BLANK_CARD) == replace(self.articles[index], **_BLANK_CARD)
+
+    def with_cards(self, edited: dict[int, Article]) -> Site:
+        """This model with the articles of card edits (card_edit) in place and their list
+        digests made again; every index and relation stays the very same."""
+        articles, digests = list(self.articles), list(self.list_digests)
+        for i, article in edited.items():
+            articles[i], digests[i] = article, list_digest(article, self.images)
+        return replace(self, articles=tuple(articles), list_digests=tuple(digests))
 
     def category_of(self, article: Article) -> Term | None:
         return self.terms["category"].get(self.slug(article.category)) if article.category else None

@@ -102,6 +102,13 @@ steps = st.one_of(
     st.tuples(st.just("write"), st.sampled_from(NAMES), articles()),  # add or edit
     # A correction to the body alone: the model and plan are reused (outputs.plan.replan).
     st.tuples(st.just("body"), st.sampled_from(NAMES[:3]), st.integers(1, 3)),
+    # A new headline, standfirst or kicker alone: the model's indexes are reused (Site.card_edit).
+    st.tuples(
+        st.just("card"),
+        st.sampled_from(NAMES[:4]),
+        st.sampled_from(("title", "dek", "kicker")),
+        st.sampled_from(TITLES),
+    ),
     st.tuples(st.just("delete"), st.sampled_from(NAMES)),
     st.tuples(st.just("rename"), st.sampled_from(NAMES), st.sampled_from(NAMES)),
     st.tuples(
@@ -149,6 +156,14 @@ def apply(site: Path, step: tuple) -> set[str]:
         if not path.exists():
             return set()
         return _write(site, article_path(name), path.read_text(encoding="utf-8") + f"\nCorrection {n}.\n")
+    if kind == "card":
+        name, key, value = args
+        path = site / article_path(name)
+        if not path.exists():
+            return set()
+        head, body = path.read_text(encoding="utf-8").split("\n---\n", 1)
+        lines = [line for line in head.splitlines() if not line.startswith(f"{key}:")]
+        return _write(site, article_path(name), "\n".join([*lines, f'{key}: "{value}"']) + "\n---\n" + body)
     if kind == "delete":
         return _delete(site, article_path(args[0]))
     if kind == "rename":
@@ -386,6 +401,36 @@ def test_a_saved_model_is_reused_only_for_body_edits_and_until_a_date_passes(mak
     later = site.build(now=NOW.replace(day=27))
     assert [a.title for a in later.site.articles] == ["B story", "A story"]
     assert (site.out / "2026/11/26/b/index.html").is_file()
+
+
+def test_a_new_headline_in_the_preview_keeps_the_model_and_shows_everywhere(make_site):
+    """A headline edit changes every card of the story, but no section, tag, related
+    list or address: the preview keeps the model's indexes (building them again is most
+    of a big archive's rebuild) and still shows the headline on every page."""
+    files = {
+        article_path("a"): article(
+            "A story", "2026-11-20T10:00:00", "First.", category="Politics", tags="[vote]"
+        ),
+        article_path("b"): article(
+            "B story", "2026-11-19T10:00:00", "Second.", category="Politics", tags="[vote]"
+        ),
+    }
+    site = make_site(files)
+    server = Builder(BuildRequest(site_dir=site.root, now=NOW, jobs=1))
+    server.build()
+    before = server.memory._last.site
+    site.write({article_path("a"): files[article_path("a")].replace("A story", "A new headline")})
+    report = server.build({article_path("a")})
+    after = server.memory._last.site
+    assert after.terms is before.terms and after.related is before.related
+    assert after.list_digests[0] != before.list_digests[0]
+    shown = ("index.html", "category/politics/index.html", "tag/vote/index.html", "2026/11/19/b/index.html")
+    for page in shown:
+        assert "A new headline" in (report.output_dir / page).read_text(encoding="utf-8"), page
+    # The section changes: the model is built again.
+    site.write({article_path("a"): files[article_path("a")].replace("Politics", "Sport")})
+    server.build({article_path("a")})
+    assert server.memory._last.site.terms is not after.terms
 
 
 def test_stamps_never_vouch_for_a_file_changed_since(make_site):
