@@ -225,3 +225,25 @@ def test_saved_records_read_back_equal_also_from_the_dataclasses_state(make_site
     older = Article.__new__(Article)
     older.__setstate__([getattr(story, f) for f in Article.__dataclass_fields__])
     assert older == story
+
+
+def test_a_sitemap_in_parts_plans_the_site_once_whatever_its_parts(make_site, monkeypatch):
+    """A million stories make 35 sitemap files of 50,000 addresses; each part must not
+    plan every page of the site again (the million-story build spent a minute and
+    gigabytes per part). The parts together still list every page once."""
+    from lxml import etree
+
+    from generator.outputs import sitemaps
+
+    monkeypatch.setattr(sitemaps, "SITEMAP_LIMIT", 4)
+    planned = []
+    counted = sitemaps.public_pages
+    monkeypatch.setattr(sitemaps, "public_pages", lambda planner: planned.append(1) or counted(planner))
+    site = make_site(stories(12))
+    site.build(jobs=1)
+    parts = sorted(site.out.glob("sitemap-*.xml"))
+    assert len(parts) >= 6
+    assert len(planned) == 2  # once to plan the parts, once to render them all
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}loc"
+    locs = [e.text for part in parts for e in etree.parse(str(part)).iter(ns)]
+    assert len(locs) == len(set(locs)) and "https://example.org/2026/11/10/s0/" in locs

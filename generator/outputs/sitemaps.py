@@ -59,7 +59,11 @@ class Sitemap(OutputKind):
             locs = [to_abs_url(config, f"sitemap-{n}.xml") for n in range(1, number[0] + 1)]
             body = "".join(f"<sitemap><loc>{escape(u)}</loc></sitemap>\n" for u in locs)
             return _xml("sitemapindex", body).encode()
-        entries = public_pages(rendering.planner())
+        # Every part lists from the one plan of all pages: planned once per process, not
+        # once per part (at a million stories, 35 parts each planned the whole site).
+        entries = rendering.memo.get("public-pages")
+        if entries is None:
+            entries = rendering.memo["public-pages"] = public_pages(rendering.planner())
         if part == "part":
             entries = entries[(number[0] - 1) * SITEMAP_LIMIT : number[0] * SITEMAP_LIMIT]
         body = "".join(_url(to_abs_url(config, rel), lastmod) for rel, lastmod in entries)
