@@ -103,8 +103,8 @@ class Memory:
         self._generation: str | None = None  # the parse cache's, when this memory last read it
         self._content: dict[str, SourceFile] | None = None  # rel -> file, from the last scan
         self._order: tuple[str, ...] = ()  # its names, sorted
-        self._rescanned: set[str] | None = None  # the names it looked at again (None: all)
-        self._scanned_from: dict | None = None  # the scan it started from, when partial
+        # When the last scan was partial: the scan it started from and the names it read again.
+        self._partial: tuple[dict, set[str]] | None = None
         self._stamps: FileStamps | None = None
         self._last: _Model | None = None  # the last good model, for body-only edits
         self._cache_dir = self.site_dir / CACHE_DIR if request.use_cache else None
@@ -338,8 +338,8 @@ class Memory:
         (a save in the preview) only those are looked at; a copy of the rest is all the
         other files cost."""
         salt, memo, last, made_from = self._keys
-        again = self._rescanned
-        if salt == cache.salt and again is not None and last is not None and made_from is self._scanned_from:
+        if salt == cache.salt and last is not None and self._partial and made_from is self._partial[0]:
+            again = self._partial[1]
             keys, kept = dict(last), dict(memo)  # copies in C; read only by the build
             content = self._content or {}  # the scan that made `tree`
             for rel in again:
@@ -413,12 +413,12 @@ class Memory:
                 )
                 if digest:
                     content[rel] = SourceFile(rel, digest)
-            before, again, order = None, None, tuple(sorted(content))
+            before, order = None, tuple(sorted(content))
         if findings.problems:
             self._stamps = None
             raise BuildError(findings.problems)
-        self._content, self._order, self._rescanned = content, order, again
-        self._scanned_from = before
+        self._content, self._order = content, order
+        self._partial = (before, again) if before is not None else None
         return SourceTree(tuple(map(content.__getitem__, order)), static)
 
     def _parse(

@@ -62,10 +62,6 @@ class StageClock:
         if self.then is not None:
             self.then(stage, done, total)
 
-    def clear(self) -> None:
-        if self.then is not None:
-            self.then.clear()
-
     def describe(self, seconds: float) -> str:
         """`timings: parse 12.3s, render 45.6s, the rest 7.8s (of 65.7s)`: the rest is
         what the building process does alone (scan, model, plan, indexes, commit)."""

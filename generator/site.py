@@ -215,12 +215,12 @@ class Site:
         return replace(new, **_BLANK_CARD) == replace(self.articles[index], **_BLANK_CARD)
 
     def with_cards(self, edited: dict[int, Article]) -> Site:
-        """This model with the articles of card edits (card_edit) in place and their list
-        digests made again; every index and relation stays the very same."""
-        articles, digests = list(self.articles), list(self.list_digests)
+        """This model with the list digests of card edits (card_edit) made again; every
+        index and relation stays the very same (the caller puts the articles in place)."""
+        digests = list(self.list_digests)
         for i, article in edited.items():
-            articles[i], digests[i] = article, list_digest(article, self.images)
-        return replace(self, articles=tuple(articles), list_digests=tuple(digests))
+            digests[i] = list_digest(article, self.images)
+        return replace(self, list_digests=tuple(digests))
 
     def category_of(self, article: Article) -> Term | None:
         return self.terms["category"].get(self.slug(article.category)) if article.category else None
