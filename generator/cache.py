@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from generator import __version__
+from generator import __version__, jsonfile
 from generator.errors import BuildError, Problem
 
 CACHE_DIR = ".newsgen-cache"
@@ -322,10 +322,8 @@ class FileStamps:
         # Left in _old: files gone since the stamps were taken.
         if not self._changed and not self._old and not self._near_taken():
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"taken": self._now, "files": self._new}), encoding="utf-8")
-        os.replace(tmp, self.path)
+        # A cache: torn by a power cut it is unreadable, and every file is read again.
+        jsonfile.write(self.path, {"taken": self._now, "files": self._new}, durable=False)
 
     def _near_taken(self) -> bool:
         # Stamps still inside the racy window are re-hashed on every build until they are

@@ -55,6 +55,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from generator import jsonfile
 from generator.cache import MissingBody
 from generator.errors import BuildError, Problem
 from generator.outpaths import path_problem
@@ -79,6 +80,8 @@ class Written(NamedTuple):
     @classmethod
     def of(cls, value) -> Written:
         """From the JSON form (a list), or an older manifest's bare fingerprint."""
+        if isinstance(value, Written):
+            return value  # not copied: a first build's delta holds one per output
         if isinstance(value, str):
             return cls(value, "", -1, -1)
         fingerprint, digest, size, mtime_ns = value
@@ -266,7 +269,7 @@ class Manifest:
         if self.path is None:
             return
         token = os.urandom(8).hex()
-        _write_atomically(self.path, json.dumps({"files": entries, "log": token}, sort_keys=True))
+        jsonfile.write(self.path, {"files": entries, "log": token}, sort_keys=True)
         self.log.unlink(missing_ok=True)  # only after: its deltas are in the JSON now
         self._token = token
 
@@ -274,12 +277,8 @@ class Manifest:
         """Record a delta on disk (and in `entries`)."""
         entries = Manifest.applied(self.entries, delta)
         if self.path is not None:
-            line = "\n" + json.dumps({**delta, "base": self._token}) + "\n"  # alone after a torn one
-            try:
-                size = self.log.stat().st_size
-            except OSError:
-                size = 0
-            if not self._token or size + len(line) > LOG_LIMIT:
+            line = self._log_line(delta)
+            if line is None:
                 self.save(entries)
             else:
                 with open(self.log, "a", encoding="utf-8") as f:
@@ -287,6 +286,20 @@ class Manifest:
                     f.flush()
                     os.fsync(f.fileno())
         self.entries = entries
+
+    def _log_line(self, delta: dict) -> str | None:
+        """The delta as a line of the log, or None when it is to be folded in instead:
+        no log goes with the JSON yet, or the log would grow past LOG_LIMIT. A delta of
+        more members than could ever fit is not dumped at all (a first build's names
+        every output)."""
+        if not self._token or len(delta["set"]) + len(delta["drop"]) > LOG_LIMIT // 8:
+            return None
+        line = "\n" + json.dumps({**delta, "base": self._token}) + "\n"  # alone after a torn one
+        try:
+            size = self.log.stat().st_size
+        except OSError:
+            size = 0
+        return None if size + len(line) > LOG_LIMIT else line
 
     def delta(self, entries: dict[str, Written], partial: bool = False) -> dict:
         """What turns these entries into `entries` (`partial`: into these entries with
@@ -312,20 +325,6 @@ def _apply_delta(entries: dict[str, Written], new: dict, gone: list) -> None:
     for path in gone:
         entries.pop(path, None)
     entries.update((p, Written.of(v)) for p, v in new.items())
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # concurrent writers never share one
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def write_outputs(
@@ -384,7 +383,7 @@ def write_outputs(
             "delta": delta,
         }
         try:
-            _write_atomically(stage / JOURNAL, json.dumps(plan))
+            jsonfile.write(stage / JOURNAL, plan)
         except OSError as exc:
             raise BuildError([os_problem(exc, stage / JOURNAL, "write the commit journal")]) from None
     except BaseException:

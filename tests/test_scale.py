@@ -14,16 +14,20 @@ import re
 import sqlite3
 import subprocess
 import sys
+import tracemalloc
 
 import feedparser
 import lxml.html
 import pytest
 from conftest import NOW, article
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from generator import workers
+from generator import jsonfile, workers
 from generator.build import Builder, BuildRequest
 from generator.cache import CACHE_DIR, MissingBody
 from generator.errors import BuildError, Problem
+from generator.writer import Manifest, Written
 
 WORDS = ("marmalade", "quince", "tamarind")  # one word only each story's body holds
 
@@ -247,3 +251,41 @@ def test_a_sitemap_in_parts_plans_the_site_once_whatever_its_parts(make_site, mo
     ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}loc"
     locs = [e.text for part in parts for e in etree.parse(str(part)).iter(ns)]
     assert len(locs) == len(set(locs)) and "https://example.org/2026/11/10/s0/" in locs
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=9) | st.dictionaries(st.text(max_size=5), inner, max_size=20),
+    max_leaves=60,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=JSON_VALUES, sort_keys=st.booleans(), size=st.integers(1, 4))
+def test_json_written_in_slices_is_the_text_json_dumps_makes(value, sort_keys, size):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jsonfile, "SLICE", size)  # small slices, so that small values are sliced
+        text = "".join(jsonfile.pieces(value, sort_keys))
+    assert text == json.dumps(value, sort_keys=sort_keys)
+
+
+def test_a_big_manifest_is_saved_without_holding_its_text_whole(tmp_path):
+    # A million-story commit held the manifest and the journal as whole strings, each
+    # hundreds of MB, on top of the model (bench/RESULTS.md, the million-story build).
+    entries = {
+        f"articles/2026/story-{i:06d}/index.html": Written(f"{i:032x}", f"{i:064x}", i, i)
+        for i in range(60_000)
+    }
+    manifest = Manifest(tmp_path / "manifest.json")
+    tracemalloc.start()
+    try:
+        manifest.commit({"set": entries, "drop": []})  # a first build's: every output new
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    size = (tmp_path / "manifest.json").stat().st_size
+    assert size > 5_000_000
+    # Held whole, the text alone would be `size`; the new entries' dict is made either way.
+    assert peak < size * 0.75
+    assert Manifest(tmp_path / "manifest.json").entries == entries
+    assert not (tmp_path / "manifest.json.log").exists()  # folded in, never logged
