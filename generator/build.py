@@ -32,6 +32,7 @@ from generator.errors import BuildError, Problem
 from generator.locks import site_lock
 from generator.memory import Memory
 from generator.outputs.render import Renderer
+from generator.progress import Steps
 from generator.request import BuildReport, BuildRequest
 from generator.site import Options
 from generator.sources import Findings
@@ -55,11 +56,14 @@ def build(
             return build(request, memory, changed)
         finally:
             memory.close()
+    steps = Steps()
     config, theme, out_dir = settle(request)
     with site_lock(memory.site_dir, request.wait, request.on_wait):
         memory.recover(out_dir, trust_output=changed is not None)
+        steps.done("settle")
         findings = Findings()
         tree = memory.scan(changed, findings)
+        steps.done("scan")
         options = Options(
             now=request.now or datetime.now().astimezone(), drafts=request.drafts, future=request.future
         )
@@ -72,12 +76,15 @@ def build(
         gc.freeze()
         if problems and not request.keep_going:
             raise BuildError(problems, warnings)
+        steps.done("model")
         plan = memory.plan(site, theme)
         outputs = list(plan.outputs)
         warnings += [w for kind in request.kinds for w in kind.warnings(site)]
+        steps.done("plan")
         renderer = Renderer(site, theme, request.kinds)
         written = memory.write(outputs, renderer.render, out_dir, renderer.templates.env)
         memory.vouch()
+        steps.done("write")
     return BuildReport(
         site,
         out_dir,
@@ -87,6 +94,7 @@ def build(
         time.perf_counter() - started,
         parsed,
         problems,
+        steps.seconds,
     )
 
 

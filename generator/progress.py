@@ -62,10 +62,28 @@ class StageClock:
         if self.then is not None:
             self.then(stage, done, total)
 
-    def describe(self, seconds: float) -> str:
-        """`timings: parse 12.3s, render 45.6s, the rest 7.8s (of 65.7s)`: the rest is
-        what the building process does alone (scan, model, plan, indexes, commit)."""
+    def describe(self, seconds: float, steps: dict[str, float] | None = None) -> str:
+        """`timings: parse 12.3s, render 45.6s, the rest 7.8s (of 65.7s); steps: scan
+        1.2s, model 14.0s, ...`: the rest is what the building process does alone (scan,
+        model, plan, indexes, commit), and the steps (build.build's) say where, parallel
+        stages included (parsing is part of the model, rendering of the write)."""
         spans = {stage: end - start for stage, (start, end) in self.spans.items()}
         parts = [f"{stage} {s:.1f}s" for stage, s in spans.items()]
         parts.append(f"the rest {max(0.0, seconds - sum(spans.values())):.1f}s")
-        return f"timings: {', '.join(parts)} (of {seconds:.1f}s)"
+        line = f"timings: {', '.join(parts)} (of {seconds:.1f}s)"
+        if steps:
+            line += "; steps: " + ", ".join(f"{step} {s:.1f}s" for step, s in steps.items())
+        return line
+
+
+class Steps:
+    """Wall time of a build's steps in order, each from the end of the one before."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def done(self, step: str) -> None:
+        now = time.perf_counter()
+        self.seconds[step] = now - self._last
+        self._last = now

@@ -50,3 +50,4 @@ class BuildReport:
     seconds: float = 0.0  # wall time
     parsed: int = 0  # content files parsed from Markdown in this build (not reused)
     problems: list[Problem] = field(default_factory=list)  # errors of files left out (keep_going)
+    steps: dict[str, float] = field(default_factory=dict)  # step of build() -> its seconds

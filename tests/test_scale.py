@@ -203,11 +203,16 @@ def test_timings_say_how_long_each_stage_took(make_site, monkeypatch):
     assert done.returncode == 0, done.stderr
     line = done.stdout.strip().splitlines()[-1]
     found = re.fullmatch(
-        r"timings: parse ([\d.]+)s, render ([\d.]+)s, the rest ([\d.]+)s \(of ([\d.]+)s\)", line
+        r"timings: parse ([\d.]+)s, render ([\d.]+)s, the rest ([\d.]+)s \(of ([\d.]+)s\); "
+        r"steps: settle ([\d.]+)s, scan ([\d.]+)s, model ([\d.]+)s, plan ([\d.]+)s, write ([\d.]+)s",
+        line,
     )
     assert found, line
-    parse, render, rest, total = map(float, found.groups())
+    parse, render, rest, total, *steps = map(float, found.groups())
     assert render > 0 and abs(parse + render + rest - total) < 0.2
+    assert abs(sum(steps) - total) < 0.2  # the steps account for the whole build
+    model, write = steps[2], steps[4]
+    assert model >= parse - 0.1 and write >= render - 0.1  # the stages run inside those steps
     assert newsgen(site, "--quiet").stdout == ""  # without it, --quiet stays quiet
 
 

@@ -157,7 +157,7 @@ def run_build(args) -> int:
     if not args.quiet:
         print(summary(report))
     if clock is not None:
-        print(clock.describe(report.seconds))
+        print(clock.describe(report.seconds, report.steps))
     if report.problems:  # --keep-going published without the files named here
         print_problems(report.problems)
         files = len({p.path for p in report.problems})
