@@ -2,7 +2,11 @@
 on a distributed.LocalCluster of 1 and 2 workers, with each map stage timed, and what
 Amdahl's law makes of the measured fractions for clusters of 8 and 32 workers.
 
-    python bench/dask_scaling.py 10000          # prints a Markdown table for RESULTS.md
+    python bench/dask_scaling.py 10000            # prints a Markdown table for RESULTS.md
+    python bench/dask_scaling.py 100000 --archive # as bench/scale.py builds big archives
+
+`--archive` builds with bench/scale.py's settings (`search: false`, no share card drawn
+per story): Pagefind holds its whole index in memory, more than 6 GiB at 100,000 stories.
 
 A stage's time is from its first to its last progress report (parse, pictures, render);
 the rest of the build (scan, model, plan, commit, the search index) is the serial part
@@ -23,6 +27,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402
+import scale  # noqa: E402
 
 from generator.build import BuildRequest, build  # noqa: E402
 from generator.outputs import search  # noqa: E402
@@ -58,11 +63,15 @@ def timed_build(site: Path, out: Path, scheduler: str = "", jobs: int = 0) -> di
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("count", type=int)
+    parser.add_argument("--archive", action="store_true", help="bench/scale.py's settings")
     args = parser.parse_args()
     from distributed import LocalCluster
 
     root = corpus.write_corpus(args.count, HERE / "work" / f"dask-{args.count}", tools=("newsgen",))
     site, out = root / "newsgen", root / "output"
+    if args.archive:
+        with open(site / "site.yaml", "a", encoding="utf-8") as f:
+            f.write(scale.SETTINGS)
     fresh_user_cache(root)
     rows = [("forked workers (2)", timed_build(site, out, jobs=2))]
     for workers in (1, 2):
