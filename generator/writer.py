@@ -85,6 +85,8 @@ class Written(NamedTuple):
         if isinstance(value, str):
             return cls(value, "", -1, -1)
         fingerprint, digest, size, mtime_ns = value
+        if type(size) is int and type(mtime_ns) is int and type(fingerprint) is type(digest) is str:
+            return cls._make(value)  # as JSON gives it, for every file of a manifest
         return cls(str(fingerprint), str(digest), int(size), int(mtime_ns))
 
 
@@ -471,7 +473,7 @@ def _stage(
 ) -> tuple[list[str], dict[str, Written]]:
     """(paths staged, the manifest's new entries)."""
     todo, entries = [], {}
-    root = str(out_dir)
+    root = os.path.join(str(out_dir), "")
     for output in outputs:
         # check_paths vetted every path before this, so a plain join is safe; it matters
         # because this loop runs for every file of the site on every rebuild.
@@ -479,7 +481,7 @@ def _stage(
         if (
             known is not None
             and known.fingerprint == output.fingerprint
-            and (manifest.trusted or _as_recorded(os.path.join(root, output.path), known))
+            and (manifest.trusted or _as_recorded(root + output.path, known))
         ):
             report.unchanged += 1
             entries[output.path] = known
