@@ -77,6 +77,8 @@ MAX_SOURCE_BYTES = 2_000_000  # a bigger article is a mistake (a pasted binary),
 SNAPSHOT_DRIFT = 4
 # Superseded documents a memory may keep before it sweeps them out.
 PARSED_SLACK = 32
+# What a saved model and plan promise; 2: the plan's paths were found unique before saving.
+SNAPSHOT_FORMAT = 2
 
 
 def default_jobs() -> int:
@@ -161,11 +163,11 @@ class Memory:
         previous = self._plan
         with self._bodies_checked():  # the search index reads every body
             self._plan = replan(previous, site, theme, self.request.kinds)
-        self._save_snapshot()
         same_paths = _same_paths(self._plan, self._unique)
         if not same_paths:  # the same paths as last time are still unique
             check_unique_paths(list(self._plan.outputs))
             self._unique = self._plan
+        self._save_snapshot()  # only now: a saved plan's paths are known to be unique
         # What may differ from the outputs the manifest records, when it records the
         # previous plan's (the last build wrote it, the folder is trusted): see write.
         self._only = _differing(self._plan, previous) if same_paths and previous is self._written else None
@@ -322,6 +324,7 @@ class Memory:
         model, plan = ModelSnapshot.load(self._model_path, salt) or (None, None)
         if self._plan is None and model is not None and isinstance(plan, Plan) and plan.site is model.site:
             self._plan = plan
+            self._unique = plan  # saved once its paths were found unique (see plan)
         return model
 
     def _save_snapshot(self) -> None:
@@ -564,7 +567,7 @@ class ModelSnapshot:
                 found_salt, model, *plan = pickle.load(f)
         except Exception:  # noqa: BLE001 - any unreadable snapshot is simply not used
             return None
-        if found_salt != salt or not isinstance(model, _Model):
+        if found_salt != f"{SNAPSHOT_FORMAT}|{salt}" or not isinstance(model, _Model):
             return None
         return model, plan[0] if plan else None
 
@@ -576,7 +579,7 @@ class ModelSnapshot:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
         with open(tmp, "wb") as f:
-            pickle.dump((salt, model, plan), f, pickle.HIGHEST_PROTOCOL)
+            pickle.dump((f"{SNAPSHOT_FORMAT}|{salt}", model, plan), f, pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
 
 

@@ -288,3 +288,16 @@ def test_windows_and_old_mac_line_ends_are_read_and_lines_counted(make_site, new
     assert only_problem(site).startswith("content/articles/bad.md:4: error: bad front matter")
     (site.root / "content/articles/bad.md").unlink()
     assert site.build().site.articles[0].title == "Fine"
+
+
+def test_a_static_file_where_a_page_goes_is_refused_build_after_build(make_site):
+    """Two outputs bound for one file stop the build, and the next one-shot build, which
+    starts from the model and plan the first one saved, stops the same way."""
+    about = "---\ntitle: About\n---\nUs.\n"
+    site = make_site({"content/articles/a.md": GOOD, "content/pages/about.md": about})
+    site.build()
+    site.write({"content/static/about/index.html": "<p>an old export</p>"})
+    for _ in range(2):
+        message = only_problem(site)
+        assert message.startswith("about/index.html: error: two outputs would be written to this file")
+    assert "<p>an old export</p>" not in site.read("about/index.html")
