@@ -373,7 +373,8 @@ class Memory:
         changed = last.changed(keys, config, options, tree.static)
         if changed is None:
             return None
-        sources = [s for s in tree.content if s.rel in changed]
+        content = self._content or {s.rel: s for s in tree.content}  # the scan that made tree
+        sources = [content[rel] for rel in sorted(changed)]  # the tree's order: by name
         found: list[Problem] = []  # reported by the full build that follows, not twice
         docs, warnings, parsed = self._parse(
             SourceTree(tuple(sources), tree.static), keys, config, md, cache, found
