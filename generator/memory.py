@@ -122,6 +122,8 @@ class Memory:
         # The parse-cache salt, rel -> (digest, key), rel -> key as last returned, and
         # the scan (its content dict) those were made for.
         self._keys: tuple[str, dict, dict | None, dict | None] = ("", {}, None, None)
+        # After a partial scan: (the keys last returned, the names the new keys may differ in).
+        self._keys_since: tuple[dict, frozenset] | None = None
         # The output folder's manifest, kept between builds (see writer.Manifest).
         self._manifest: Manifest | None = None
         self._image_memo: dict | None = None  # see _images
@@ -352,7 +354,9 @@ class Memory:
                     kept[rel] = (content[rel].digest, cache.key(rel, content[rel].digest))
                     keys[rel] = kept[rel][1]
             self._keys = (cache.salt, kept, keys, self._content)
+            self._keys_since = (last, frozenset(again))
             return keys
+        self._keys_since = None
         if salt != cache.salt:
             memo = {}
         keys, kept = {}, {}
@@ -370,7 +374,7 @@ class Memory:
         """(site, model, files parsed) from the last model, or None to build afresh."""
         if last is None or problems:
             return None
-        changed = last.changed(keys, config, options, tree.static)
+        changed = last.changed(keys, config, options, tree.static, self._keys_since)
         if changed is None:
             return None
         content = self._content or {s.rel: s for s in tree.content}  # the scan that made tree
@@ -488,7 +492,9 @@ class _Model:
     site: Site  # the model
     config: SiteConfig  # the settings it was built with
     statics: tuple  # the static files it checked images against
-    keys: dict  # source -> parse-cache key (content digest + settings) of every document
+    # source -> parse-cache key (content digest + settings) of every document: the very
+    # dict Memory._keys_of returned, never changed, so that `changed` can tell by identity
+    keys: dict
     warnings: tuple  # the documents' warnings
     choice: tuple  # (drafts, future): what Options published
     valid_until: datetime | None  # the first moment an article's date, expiry or end passes
@@ -499,27 +505,36 @@ class _Model:
             site,
             config,
             statics,
-            dict(keys),
+            keys,
             tuple(warnings),
             (options.drafts, options.future),
             site.next_change,
         )
 
-    def changed(self, keys: dict, config, options: Options, statics) -> set[str] | None:
-        """The sources whose content changed, or None when more than content may differ."""
+    def changed(
+        self, keys: dict, config, options: Options, statics, since: tuple[dict, frozenset] | None = None
+    ) -> set[str] | None:
+        """The sources whose content changed, or None when more than content may differ.
+        `since`: (a keys dict, the names `keys` may differ from it in), from _keys_of."""
         site = self.site
         if (
             config != self.config
             or statics != self.statics
-            or keys.keys() != self.keys.keys()
             or (options.drafts, options.future) != self.choice
             or site.built_at is None
             or options.now < site.built_at
             or (self.valid_until is not None and options.now >= self.valid_until)
         ):
             return None  # what is published, or where, may have changed
-        # The same names: compared key by key in C, as this runs on every save.
-        changed = set(compress(keys, map(ne, keys.values(), map(self.keys.__getitem__, keys))))
+        old = self.keys
+        if since is not None and since[0] is old:  # a save: only its files can differ
+            if any((rel in keys) != (rel in old) for rel in since[1]):
+                return None  # a file came or went
+            changed = {rel for rel in since[1] if keys[rel] != old[rel] if rel in keys}
+        elif keys.keys() != old.keys():
+            return None
+        else:  # the same names: compared key by key in C
+            changed = set(compress(keys, map(ne, keys.values(), map(old.__getitem__, keys))))
         return changed if len(changed) <= 8 else None  # a bulk change: build afresh
 
     def reuse(
@@ -548,7 +563,7 @@ class _Model:
         if cards:
             site = site.with_cards(cards)
         site = replace(site, articles=tuple(articles), built_at=options.now)
-        return site, replace(self, site=site, keys=dict(keys), warnings=tuple(kept)), parsed
+        return site, replace(self, site=site, keys=keys, warnings=tuple(kept)), parsed
 
 
 class ModelSnapshot:

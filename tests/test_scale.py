@@ -192,7 +192,9 @@ def test_a_long_stage_is_served_by_fresh_workers_in_turn(monkeypatch):
     assert os.getpid() not in pids
     assert len(pids) >= 400 // (2 * 20)  # a fresh pair of workers for every 40 items or so
     monkeypatch.setattr(workers, "WORKER_ITEMS", 5_000)
-    assert len({pid for pid, _ in workers.ForkedMap(2)(_pid_of, list(range(400)))}) == 2
+    # One pool for the whole stage: at most its two workers (the executor forks them on
+    # demand, so on a busy machine one may have served every chunk).
+    assert len({pid for pid, _ in workers.ForkedMap(2)(_pid_of, list(range(400)))}) <= 2
 
 
 def test_timings_say_how_long_each_stage_took(make_site, monkeypatch):
