@@ -24,13 +24,13 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from itertools import compress
-from operator import ne
+from operator import is_not, ne
 from pathlib import Path
 
 import jinja2
@@ -634,9 +634,17 @@ def _same_paths(plan: Plan, other: Plan | None) -> bool:
     if other is None or len(plan.segments) != len(other.segments):
         return False
     return all(
-        new is old or [o.path for o in new] == [o.path for o in old]
+        new is old or (len(new) == len(old) and all(o.path == p.path for o, p in _replaced(new, old)))
         for new, old in zip(plan.segments, other.segments, strict=True)
     )
+
+
+def _replaced(new: tuple, old: tuple) -> Iterator[tuple[Output, Output]]:
+    """The pairs of outputs at the same place in two segments of equal length that are
+    not the same object, found in C: a re-planned story's segment is the old one with
+    that story's output replaced."""
+    differs = list(map(is_not, new, old))
+    return zip(compress(new, differs), compress(old, differs), strict=True)
 
 
 def _differing(plan: Plan, previous: Plan | None) -> list[Output] | None:
@@ -650,7 +658,7 @@ def _differing(plan: Plan, previous: Plan | None) -> list[Output] | None:
             continue
         if len(new) != len(old):
             return None
-        found += [o for o, p in zip(new, old, strict=True) if o is not p and o != p]
+        found += [o for o, p in _replaced(new, old) if o != p]
     return found
 
 
