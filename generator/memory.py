@@ -530,7 +530,7 @@ class _Model:
         if since is not None and since[0] is old:  # a save: only its files can differ
             if any((rel in keys) != (rel in old) for rel in since[1]):
                 return None  # a file came or went
-            changed = {rel for rel in since[1] if keys[rel] != old[rel] if rel in keys}
+            changed = {rel for rel in since[1] if rel in keys and keys[rel] != old[rel]}
         elif keys.keys() != old.keys():
             return None
         else:  # the same names: compared key by key in C

@@ -480,6 +480,20 @@ def test_builder_after_body_edits_equals_a_clean_build(tmp_path):
         )
 
 
+def test_builder_told_of_a_story_that_came_and_went_between_saves(tmp_path):
+    """An editor's file made and removed before the preview rebuilt (a save by a tool
+    that writes aside): the watcher names it, though it is in neither scan."""
+    site = _site_with_own_theme(tmp_path)
+    builder = Builder(BuildRequest(site_dir=site, now=NOW, jobs=1))
+    builder.build()
+    rel = article_path(NAMES[0])
+    text = (site / rel).read_text(encoding="utf-8")
+    _write(site, rel, text.rstrip("\n") + "\n\nA paragraph added in the preview.\n")
+    report = builder.build({rel, "content/articles/gone-before-the-build.md"})
+    assert report.parsed == 1
+    assert tree(site / "output") == clean_build(site, tmp_path)
+
+
 def test_a_build_after_a_body_edit_replans_from_the_saved_model(tmp_path, monkeypatch):
     """`newsgen build` loads the model snapshot with its plan, so a body edit re-plans
     only what it can change (outputs.plan.replan), and still equals a clean build."""
