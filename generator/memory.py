@@ -122,8 +122,6 @@ class Memory:
         # The parse-cache salt, rel -> (digest, key), rel -> key as last returned, and
         # the scan (its content dict) those were made for.
         self._keys: tuple[str, dict, dict | None, dict | None] = ("", {}, None, None)
-        # After a partial scan: (the keys last returned, the names the new keys may differ in).
-        self._keys_since: tuple[dict, frozenset] | None = None
         # The output folder's manifest, kept between builds (see writer.Manifest).
         self._manifest: Manifest | None = None
         self._image_memo: dict | None = None  # see _images
@@ -247,7 +245,7 @@ class Memory:
         settings = f"{md.settings_digest()}|{config.timezone}|{config.unicode_slugs}|{config.sanitize_html}"
         cache = ParseCache(self._cache_dir, settings)
         try:
-            keys = self._keys_of(tree, cache)
+            keys, since = self._keys_of(tree, cache)
             if cache.generation != self._generation:  # what it remembers may count on lost bodies
                 self._forget_documents()
             last = self._last or self._load_snapshot(cache.model_salt)
@@ -256,7 +254,7 @@ class Memory:
             quick = (
                 None
                 if leave_out_warned
-                else self._reuse(last, tree, keys, config, options, md, cache, problems)
+                else self._reuse(last, tree, keys, since, config, options, md, cache, problems)
             )
             if quick is None:
                 budget = MemoryBudget(len(tree.content))  # refuses a build that would not fit
@@ -337,11 +335,12 @@ class Memory:
         plan = self._plan if self._plan is not None and self._plan.site is model.site else None
         ModelSnapshot.save(self._model_path, salt, model, plan)
 
-    def _keys_of(self, tree: SourceTree, cache: ParseCache) -> dict[str, str]:
+    def _keys_of(self, tree: SourceTree, cache: ParseCache) -> tuple[dict[str, str], tuple | None]:
         """Source -> parse-cache key, remembered between builds: hashing every path and
         digest again cost more than a dictionary lookup. After a scan of a few files
         (a save in the preview) only those are looked at; a copy of the rest is all the
-        other files cost."""
+        other files cost. With the keys comes, after such a scan, (the keys returned
+        last time, the names the new ones may differ in), else None."""
         salt, memo, last, made_from = self._keys
         if salt == cache.salt and last is not None and self._partial and made_from is self._partial[0]:
             again = self._partial[1]
@@ -354,9 +353,7 @@ class Memory:
                     kept[rel] = (content[rel].digest, cache.key(rel, content[rel].digest))
                     keys[rel] = kept[rel][1]
             self._keys = (cache.salt, kept, keys, self._content)
-            self._keys_since = (last, frozenset(again))
-            return keys
-        self._keys_since = None
+            return keys, (last, frozenset(again))
         if salt != cache.salt:
             memo = {}
         keys, kept = {}, {}
@@ -366,19 +363,19 @@ class Memory:
                 known = (s.digest, cache.key(s.rel, s.digest))
             keys[s.rel], kept[s.rel] = known[1], known
         self._keys = (cache.salt, kept, keys, self._content)
-        return keys
+        return keys, None
 
     def _reuse(
-        self, last: _Model | None, tree, keys, config, options, md, cache, problems
+        self, last: _Model | None, tree, keys, since, config, options, md, cache, problems
     ) -> tuple[Site, _Model, int] | None:
         """(site, model, files parsed) from the last model, or None to build afresh."""
         if last is None or problems:
             return None
-        changed = last.changed(keys, config, options, tree.static, self._keys_since)
+        changed = last.changed(keys, config, options, tree.static, since)
         if changed is None:
             return None
-        content = self._content or {s.rel: s for s in tree.content}  # the scan that made tree
-        sources = [content[rel] for rel in sorted(changed)]  # the tree's order: by name
+        assert self._content is not None  # the scan that made tree
+        sources = [self._content[rel] for rel in sorted(changed)]  # the tree's order: by name
         found: list[Problem] = []  # reported by the full build that follows, not twice
         docs, warnings, parsed = self._parse(
             SourceTree(tuple(sources), tree.static), keys, config, md, cache, found
@@ -583,7 +580,7 @@ class ModelSnapshot:
                 found_salt, model, *plan = pickle.load(f)
         except Exception:  # noqa: BLE001 - any unreadable snapshot is simply not used
             return None
-        if found_salt != f"{SNAPSHOT_FORMAT}|{salt}" or not isinstance(model, _Model):
+        if found_salt != _snapshot_salt(salt) or not isinstance(model, _Model):
             return None
         return model, plan[0] if plan else None
 
@@ -595,8 +592,12 @@ class ModelSnapshot:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
         with open(tmp, "wb") as f:
-            pickle.dump((f"{SNAPSHOT_FORMAT}|{salt}", model, plan), f, pickle.HIGHEST_PROTOCOL)
+            pickle.dump((_snapshot_salt(salt), model, plan), f, pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+
+
+def _snapshot_salt(salt: str) -> str:
+    return f"{SNAPSHOT_FORMAT}|{salt}"
 
 
 def template_cache(cache_dir: Path | None) -> jinja2.BytecodeCache:
